@@ -1,0 +1,270 @@
+"""The ``sora-refs`` command line: parse options, call the core, render, exit.
+
+This is the only module that prints to the person or exits. Heavy libraries
+(httpx, pypdf, arxiv, asyncio) are imported inside the commands that need them
+so that ``--help``, ``list`` and ``stats`` start fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console, RenderableType
+from rich.text import Text
+
+from sora_refs import __version__
+from sora_refs.errors import EXIT_INTERRUPTED, SoraRefsError, UsageError
+from sora_refs.manifest import MANIFEST_ENV, Manifest, load_manifest
+
+app = typer.Typer(
+    name="sora-refs",
+    help="Fetch, verify and file the papers cited by OpenAI's Sora report (or any reading list).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _stdout() -> Console:
+    return Console(highlight=False)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    _stderr().print(Text("Error: ", style="bold red") + Text(message))
+    return typer.Exit(code)
+
+
+def handles_errors(func: F) -> F:
+    """Turn sora-refs errors into a message and an exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SoraRefsError as exc:
+            raise _fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise _fail("interrupted.", EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            # `sora-refs list | head`: the reader left; that is not an error.
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _write(text: str) -> None:
+    """Plain formats go to stdout untouched: no wrapping, no markup."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _save_svg(renderable: RenderableType, path: Path, title: str) -> None:
+    """Record ``renderable`` on an off-screen colour console and save it as SVG."""
+    console = Console(record=True, file=io.StringIO(), width=100, force_terminal=True,
+                      color_system="truecolor", highlight=False)
+    console.print(renderable)
+    try:
+        console.save_svg(str(path), title=title)
+    except OSError as exc:
+        raise SoraRefsError(f"could not write the SVG to {path}: {exc.strerror or exc}") from None
+    _stderr().print(f"Saved {path}")
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    bibtex = "bibtex"
+
+
+class TreeFormat(str, Enum):
+    rich = "rich"
+    mermaid = "mermaid"
+    markdown = "markdown"
+
+
+def _version(value: bool) -> None:
+    if value:
+        _write(f"sora-refs {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest",
+            "-m",
+            envvar=MANIFEST_ENV,
+            help="Reading list to use instead of the bundled refs.yaml (same schema).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True,
+                     help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """sora-refs: the reading list behind OpenAI's Sora report, fetched, verified and filed.
+
+    Exit codes: 0 success, 1 some references failed, 2 bad input (manifest or options),
+    3 the destination is in use by another run, 130 interrupted.
+    """
+    ctx.obj = {"manifest": manifest}
+
+
+def _manifest(ctx: typer.Context) -> Manifest:
+    return load_manifest(ctx.obj.get("manifest") if ctx.obj else None)
+
+
+CategoryOpt = Annotated[
+    str | None,
+    typer.Option("--category", "-c",
+                 help="A category slug (matches at any depth, e.g. 'diffusion') or an exact "
+                      "path such as 'video-modeling/diffusion'."),
+]
+
+
+@app.command("list")
+@handles_errors
+def list_(
+    ctx: typer.Context,
+    category: CategoryOpt = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="Only this year.")] = None,
+    venue: Annotated[
+        str | None, typer.Option("--venue", help="Only this cited venue, e.g. NeurIPS or arXiv.")
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text to find in titles and authors.")
+    ] = None,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
+    as_json: Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")] = False,
+) -> None:
+    """List the references, optionally filtered."""
+    m = _manifest(ctx)
+    refs = m.select(category=category, year=year, venue=venue, search=search)
+    if as_json:
+        fmt = ListFormat.json
+    from sora_refs import export
+
+    if fmt is ListFormat.json:
+        _write(export.to_json(refs))
+    elif fmt is ListFormat.csv:
+        _write(export.to_csv(refs))
+    elif fmt is ListFormat.bibtex:
+        _write(export.to_bibtex(refs))
+    else:
+        from sora_refs.render import reference_table
+
+        out = _stdout()
+        title = f"{m.title}: {len(refs)} of {len(m.references)}"
+        out.print(reference_table(refs, title=title, width=out.width))
+
+
+@app.command()
+@handles_errors
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Reference number or key.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False,
+) -> None:
+    """Show everything about one reference."""
+    m = _manifest(ctx)
+    r = m.find(ref)
+    if as_json:
+        import json
+
+        _write(json.dumps(r.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    from sora_refs.render import reference_detail
+
+    _stdout().print(reference_detail(r, m))
+
+
+@app.command()
+@handles_errors
+def stats(
+    ctx: typer.Context,
+    category: CategoryOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False,
+    svg: Annotated[
+        Path | None, typer.Option("--svg", help="Also save the picture as an SVG file.",
+                                  show_default=False)
+    ] = None,
+) -> None:
+    """Counts and shares by venue, year and block, and the headline facts."""
+    from sora_refs import stats as stats_mod
+
+    m = _manifest(ctx)
+    refs = m.select(category=category)
+    data = stats_mod.compute(m, refs)
+    if as_json:
+        from sora_refs.export import stats_json
+
+        _write(stats_json(data))
+    else:
+        from sora_refs.render import stats_view
+
+        view = stats_view(data)
+        _stdout().print(view)
+        if svg:
+            _save_svg(view, svg, "sora-refs stats")
+
+
+@app.command()
+@handles_errors
+def tree(
+    ctx: typer.Context,
+    category: CategoryOpt = None,
+    fmt: Annotated[
+        TreeFormat, typer.Option("--format", "-f", help="rich (terminal), mermaid or markdown.")
+    ] = TreeFormat.rich,
+    svg: Annotated[
+        Path | None, typer.Option("--svg", help="Also save the picture as an SVG file.",
+                                  show_default=False)
+    ] = None,
+) -> None:
+    """The mind map: blocks, sub-blocks and papers, with counts."""
+    if svg and fmt is not TreeFormat.rich:
+        raise UsageError("--svg draws the rich tree; use it without --format.")
+    m = _manifest(ctx)
+    refs = m.select(category=category)
+    from sora_refs import export
+
+    if fmt is TreeFormat.mermaid:
+        _write(export.tree_mermaid(m, refs))
+    elif fmt is TreeFormat.markdown:
+        _write(export.tree_markdown(m, refs))
+    else:
+        from sora_refs.render import tree_view
+
+        view = tree_view(m, refs)
+        _stdout().print(view)
+        if svg:
+            _save_svg(view, svg, "sora-refs tree")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,98 @@
+"""Errors sora-refs raises, and the exit code each one maps to.
+
+The hierarchy is small on purpose; the CLI catches the base class once and
+turns it into a one-paragraph message::
+
+    SoraRefsError                 exit 1 unless a subclass says otherwise
+    ├── ManifestError             exit 2: refs.yaml is unreadable or invalid
+    ├── UsageError                exit 2: an option or argument makes no sense
+    ├── DestinationBusyError      exit 3: another run holds the destination
+    └── FetchError                one URL or one reference could not be fetched
+        ├── BlockedError          the server answered a page, not a PDF
+        └── VerificationError     the file is not a PDF, or not this paper
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUSY = 3
+EXIT_INTERRUPTED = 130
+
+
+class SoraRefsError(Exception):
+    """Base of every error sora-refs reports to a person."""
+
+    exit_code = EXIT_FAILED
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a manifest, located for a person to fix."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class ManifestError(SoraRefsError):
+    """The manifest cannot be read or does not follow the schema."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        head = f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the manifest"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class UsageError(SoraRefsError):
+    """An option or argument the user gave cannot be honoured."""
+
+    exit_code = EXIT_USAGE
+
+
+class DestinationBusyError(SoraRefsError):
+    """Another sora-refs process is writing to the same destination."""
+
+    exit_code = EXIT_BUSY
+
+    def __init__(self, dest: str, holder: str) -> None:
+        self.dest = dest
+        self.holder = holder
+        super().__init__(
+            f"{dest} is in use by another sora-refs run ({holder}). Wait for it to finish, "
+            "or choose another --dest."
+        )
+
+
+@dataclass
+class FetchError(SoraRefsError):
+    """One URL, or one whole reference, could not be fetched."""
+
+    message: str
+    url: str | None = None
+    status: int | None = None
+    retry: bool = False
+    details: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BlockedError(FetchError):
+    """The server answered 200 with something that is not a PDF (a block page)."""
+
+
+class VerificationError(FetchError):
+    """The downloaded file is not a valid PDF, or not the paper that was asked for."""

@@ -1,0 +1,447 @@
+"""The reading list: categories and references, loaded from YAML and validated.
+
+Validation collects every problem before raising, so a person fixing a
+manifest sees all of them at once, each with its file and line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sora_refs.errors import ManifestError, Problem, UsageError
+
+MANIFEST_ENV = "SORA_REFS_MANIFEST"
+
+# Slugs become folder names: lowercase ASCII, digits and dashes only, so they are
+# portable to every file system and cannot smuggle in "..", "/" or "CON".
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+# Keys appear in BibTeX and on the command line.
+KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_:.+-]{0,63}$")
+# New-style (0704.0001 onwards) and old-style (hep-th/9901001) arXiv identifiers.
+ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+_URL_RE = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
+
+_TOP_FIELDS = {"title", "description", "source", "categories", "references"}
+_CATEGORY_FIELDS = {"slug", "en", "zh", "children"}
+_REQUIRED_REF_FIELDS = ("n", "key", "title", "authors", "year", "venue", "urls", "category", "note")
+_OPTIONAL_REF_FIELDS = ("published", "arxiv")
+
+
+@dataclass(frozen=True)
+class Category:
+    """A block or sub-block of the mind map."""
+
+    slug: str
+    en: str
+    zh: str
+    path: str
+    index: int
+    children: tuple[Category, ...] = ()
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/")
+
+    def walk(self) -> Iterator[Category]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One cited paper, as the report cites it and where to get it."""
+
+    n: int
+    key: str
+    title: str
+    authors: tuple[str, ...]
+    year: int
+    venue: str
+    urls: tuple[str, ...]
+    category: str
+    note: str
+    published: str | None = None
+    arxiv: str | None = None
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def first_author(self) -> str:
+        return self.authors[0]
+
+    @property
+    def first_author_surname(self) -> str:
+        return self.first_author.split()[-1]
+
+    @property
+    def published_where(self) -> str:
+        """Where the paper actually appeared; the cited venue when nothing else is known."""
+        return self.published or f"{self.venue} {self.year}"
+
+    def short_title(self, width: int = 48) -> str:
+        if len(self.title) <= width:
+            return self.title
+        cut = self.title[: width - 1].rsplit(" ", 1)[0]
+        return cut.rstrip(":,;-") + "…"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable JSON shape documented in the README."""
+        return {
+            "n": self.n,
+            "key": self.key,
+            "title": self.title,
+            "authors": list(self.authors),
+            "year": self.year,
+            "venue": self.venue,
+            "published": self.published_where,
+            "arxiv": self.arxiv,
+            "category": self.category,
+            "urls": list(self.urls),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A validated reading list."""
+
+    path: Path
+    title: str
+    categories: tuple[Category, ...]
+    references: tuple[Reference, ...]
+
+    def walk_categories(self) -> Iterator[Category]:
+        for block in self.categories:
+            yield from block.walk()
+
+    def category(self, path: str) -> Category:
+        for cat in self.walk_categories():
+            if cat.path == path:
+                return cat
+        raise KeyError(path)
+
+    def category_chain(self, path: str) -> list[Category]:
+        """The categories from the block down to ``path``."""
+        parts = path.split("/")
+        return [self.category("/".join(parts[: i + 1])) for i in range(len(parts))]
+
+    def resolve_category(self, name: str) -> list[str]:
+        """Category paths that ``name`` selects: a slug at any depth, or an exact path.
+
+        Raises:
+            UsageError: nothing in the tree has that name.
+        """
+        name = name.strip().strip("/").lower()
+        if "/" in name:
+            found = [c.path for c in self.walk_categories() if c.path == name]
+        else:
+            found = [c.path for c in self.walk_categories() if c.slug == name]
+        if not found:
+            slugs = sorted({c.slug for c in self.walk_categories()})
+            paths = [c.path for c in self.walk_categories() if c.depth > 0]
+            raise UsageError(
+                f"Unknown category {name!r}. Valid names: {', '.join(slugs)}; "
+                f"or an exact path such as {', '.join(paths[:3])}."
+            )
+        return found
+
+    def find(self, ref: str) -> Reference:
+        """A reference by number or key (keys match case-insensitively)."""
+        ref = ref.strip()
+        for r in self.references:
+            if (ref.isdigit() and r.n == int(ref)) or r.key.lower() == ref.lower():
+                return r
+        raise UsageError(
+            f"No reference {ref!r} in {self.path.name}: give a number "
+            f"({self.references[0].n if self.references else 1}–"
+            f"{self.references[-1].n if self.references else 1}) or a key such as "
+            f"{self.references[0].key if self.references else 'ho2020denoising'}."
+        )
+
+    def select(
+        self,
+        *,
+        category: str | None = None,
+        year: int | None = None,
+        venue: str | None = None,
+        search: str | None = None,
+        refs: Iterable[str] = (),
+    ) -> list[Reference]:
+        """References that pass every given filter, in manifest order."""
+        chosen = list(self.references)
+        wanted = list(refs)
+        if wanted:
+            picked = {self.find(r).n for r in wanted}
+            chosen = [r for r in chosen if r.n in picked]
+        if category:
+            paths = self.resolve_category(category)
+            chosen = [r for r in chosen if any(_under(r.category, p) for p in paths)]
+        if year is not None:
+            chosen = [r for r in chosen if r.year == year]
+        if venue:
+            v = venue.strip().lower()
+            chosen = [r for r in chosen if r.venue.lower() == v]
+        if search:
+            needle = search.strip().lower()
+            chosen = [
+                r
+                for r in chosen
+                if needle in r.title.lower() or any(needle in a.lower() for a in r.authors)
+            ]
+        return chosen
+
+
+def _under(path: str, ancestor: str) -> bool:
+    return path == ancestor or path.startswith(ancestor + "/")
+
+
+def default_manifest_path() -> Path:
+    """The manifest to use when none is given: env var, then the packaged copy."""
+    env = os.environ.get(MANIFEST_ENV)
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    packaged = here / "refs.yaml"
+    if packaged.is_file():
+        return packaged
+    # Running from a source checkout (editable install): the repository root copy.
+    return here.parent / "refs.yaml"
+
+
+def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
+    """Read and validate a manifest.
+
+    Args:
+        path: the YAML file; ``None`` picks :func:`default_manifest_path`.
+
+    Returns:
+        The validated manifest, references sorted by number.
+
+    Raises:
+        ManifestError: listing every problem found, with line numbers.
+    """
+    p = Path(path) if path is not None else default_manifest_path()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError([Problem(str(p), None, "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError([Problem(str(p), None, f"cannot read it: {exc}")]) from None
+    return parse_manifest(text, p)
+
+
+def parse_manifest(text: str, path: Path) -> Manifest:
+    """Validate manifest text; ``path`` is used for messages and as the manifest's name."""
+    import yaml
+
+    from sora_refs._yaml import Node, load_with_lines
+
+    try:
+        data = load_with_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ManifestError([Problem(str(path), line, f"not valid YAML: {what}")]) from None
+
+    v = _Validator(str(path))
+    if not isinstance(data, Node) or not isinstance(data.value, dict):
+        v.add(None, "expected a mapping with 'categories' and 'references' at the top")
+        raise ManifestError(v.problems)
+    top = data.value
+    for k in top:
+        if k not in _TOP_FIELDS:
+            v.add(data.key_line(k), f"unknown top-level field {k!r}")
+    title = v.string(top.get("title"), data.line, "title", required=False) or path.stem
+    categories = v.categories(top.get("categories"), data)
+    paths = {c.path for b in categories for c in b.walk()}
+    references = v.references(top.get("references"), data, paths)
+    if v.problems:
+        raise ManifestError(v.problems)
+    return Manifest(
+        path=path,
+        title=title,
+        categories=tuple(categories),
+        references=tuple(sorted(references, key=lambda r: r.n)),
+    )
+
+
+class _Validator:
+    """Accumulates problems while turning YAML nodes into data classes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    # -- scalars -----------------------------------------------------------
+    def string(self, node: Any, line: int | None, what: str, *, required: bool = True) -> str:
+        if node is None:
+            if required:
+                self.add(line, f"missing field {what!r}")
+            return ""
+        value = node.value
+        if not isinstance(value, str) or not value.strip():
+            self.add(node.line, f"{what} should be a non-empty string, found {_show(value)}")
+            return ""
+        return value.strip()
+
+    def integer(self, node: Any, line: int | None, what: str, lo: int, hi: int) -> int:
+        if node is None:
+            self.add(line, f"missing field {what!r}")
+            return 0
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            self.add(node.line, f"{what} should be a whole number from {lo} to {hi}, "
+                     f"found {_show(value)}")
+            return 0
+        return value
+
+    # -- categories --------------------------------------------------------
+    def categories(self, node: Any, parent: Any, prefix: str = "") -> list[Category]:
+        if node is None:
+            if not prefix:
+                self.add(parent.line, "missing field 'categories' (the category tree)")
+            return []
+        if not isinstance(node.value, list):
+            self.add(node.line, f"categories should be a list, found {_show(node.value)}")
+            return []
+        out: list[Category] = []
+        seen: set[str] = set()
+        for i, item in enumerate(node.value, start=1):
+            if not isinstance(item.value, dict):
+                self.add(item.line, f"a category should be a mapping, found {_show(item.value)}")
+                continue
+            fields = item.value
+            for k in fields:
+                if k not in _CATEGORY_FIELDS:
+                    self.add(item.key_line(k), f"unknown category field {k!r}")
+            slug = self.string(fields.get("slug"), item.line, "slug")
+            if slug and not SLUG_RE.match(slug):
+                self.add(fields["slug"].line, f"slug {slug!r} should be lowercase letters, "
+                         "digits and dashes (at most 40), e.g. 'video-modeling'")
+                slug = ""
+            if slug in seen:
+                self.add(fields["slug"].line, f"duplicate category slug {slug!r}")
+            seen.add(slug)
+            en = self.string(fields.get("en"), item.line, "en")
+            zh = self.string(fields.get("zh"), item.line, "zh", required=False)
+            path = f"{prefix}/{slug}" if prefix else slug
+            children = self.categories(fields.get("children"), item, path)
+            out.append(Category(slug, en, zh, path, i, tuple(children)))
+        return out
+
+    # -- references --------------------------------------------------------
+    def references(self, node: Any, parent: Any, paths: set[str]) -> list[Reference]:
+        if node is None:
+            self.add(parent.line, "missing field 'references'")
+            return []
+        if not isinstance(node.value, list):
+            self.add(node.line, f"references should be a list, found {_show(node.value)}")
+            return []
+        out: list[Reference] = []
+        numbers: dict[int, int | None] = {}
+        keys: dict[str, int | None] = {}
+        ids: dict[str, int | None] = {}
+        for item in node.value:
+            ref = self.reference(item, paths)
+            if ref is None:
+                continue
+            if ref.n in numbers:
+                self.add(ref.line, f"duplicate number {ref.n} (also at line {numbers[ref.n]})")
+            numbers.setdefault(ref.n, ref.line)
+            if ref.key.lower() in keys:
+                self.add(ref.line, f"duplicate key {ref.key!r} (also at line "
+                         f"{keys[ref.key.lower()]})")
+            keys.setdefault(ref.key.lower(), ref.line)
+            if ref.arxiv:
+                base = ref.arxiv.split("v")[0] if "." in ref.arxiv else ref.arxiv
+                if base in ids:
+                    self.add(ref.line, f"duplicate arXiv id {ref.arxiv} (also at line "
+                             f"{ids[base]})")
+                ids.setdefault(base, ref.line)
+            out.append(ref)
+        return out
+
+    def reference(self, item: Any, paths: set[str]) -> Reference | None:
+        if not isinstance(item.value, dict):
+            self.add(item.line, f"a reference should be a mapping, found {_show(item.value)}")
+            return None
+        before = len(self.problems)
+        f = item.value
+        for k in f:
+            if k not in _REQUIRED_REF_FIELDS and k not in _OPTIONAL_REF_FIELDS:
+                self.add(item.key_line(k), f"unknown reference field {k!r}")
+        n = self.integer(f.get("n"), item.line, "n", 1, 99999)
+        key = self.string(f.get("key"), item.line, "key")
+        if key and not KEY_RE.match(key):
+            self.add(f["key"].line, f"key {key!r} should start with a letter and use letters, "
+                     "digits and _:.+- only (e.g. 'ho2020denoising')")
+        title = self.string(f.get("title"), item.line, "title")
+        authors = self.string_list(f.get("authors"), item.line, "authors")
+        year = self.integer(f.get("year"), item.line, "year", 1000, 2999)
+        venue = self.string(f.get("venue"), item.line, "venue")
+        urls = self.string_list(f.get("urls"), item.line, "urls")
+        for u, unode in zip(urls, f["urls"].value if f.get("urls") else [], strict=False):
+            if not _URL_RE.match(u):
+                self.add(unode.line, f"URL {u!r} should be an http:// or https:// address "
+                         "with a host and no spaces")
+        category = self.string(f.get("category"), item.line, "category").strip("/")
+        if category and category not in paths:
+            self.add(f["category"].line, f"unknown category {category!r}; known: "
+                     f"{', '.join(sorted(paths))}")
+        note = self.string(f.get("note"), item.line, "note")
+        published = None
+        if f.get("published") is not None:
+            published = self.string(f.get("published"), item.line, "published")
+        arxiv = None
+        if f.get("arxiv") is not None:
+            raw = f["arxiv"].value
+            arxiv = str(raw).strip() if isinstance(raw, (str, float, int)) else ""
+            if isinstance(raw, float):
+                self.add(f["arxiv"].line, f"arXiv id {raw!r} must be quoted (YAML reads it as "
+                         "a number and may drop a trailing zero)")
+            elif not ARXIV_RE.match(arxiv):
+                self.add(f["arxiv"].line, f"malformed arXiv id {arxiv!r}: expected "
+                         "'YYMM.NNNNN' (e.g. '1706.03762') or 'archive/NNNNNNN'")
+        if len(self.problems) > before:
+            return None
+        return Reference(n, key, title, tuple(authors), year, venue, tuple(urls), category,
+                         note, published, arxiv, item.line)
+
+    def string_list(self, node: Any, line: int | None, what: str) -> list[str]:
+        if node is None:
+            self.add(line, f"missing field {what!r}")
+            return []
+        if not isinstance(node.value, list) or not node.value:
+            self.add(node.line, f"{what} should be a non-empty list, found {_show(node.value)}")
+            return []
+        out = []
+        for el in node.value:
+            if not isinstance(el.value, str) or not el.value.strip():
+                self.add(el.line, f"each of {what} should be a non-empty string, "
+                         f"found {_show(el.value)}")
+            else:
+                out.append(el.value.strip())
+        return out
+
+
+def _show(value: Any) -> str:
+    from sora_refs._yaml import Node
+
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "an empty list" if not value else "a list"
+    if isinstance(value, Node):
+        return _show(value.value)
+    if value is None:
+        return "nothing"
+    return f"{type(value).__name__} {value!r}"
