@@ -253,13 +253,13 @@ def tree(
     from sora_refs import export
 
     if fmt is TreeFormat.mermaid:
-        _write(export.tree_mermaid(m, refs))
+        _write(export.tree_mermaid(m, refs, prune=bool(category)))
     elif fmt is TreeFormat.markdown:
-        _write(export.tree_markdown(m, refs))
+        _write(export.tree_markdown(m, refs, prune=bool(category)))
     else:
         from sora_refs.render import tree_view
 
-        view = tree_view(m, refs)
+        view = tree_view(m, refs, prune=bool(category))
         _stdout().print(view)
         if svg:
             _save_svg(view, svg, "sora-refs tree")

@@ -48,9 +48,10 @@ class ManifestError(SoraRefsError):
     exit_code = EXIT_USAGE
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
+        # In file order, so a person can fix them top to bottom.
+        self.problems = sorted(problems, key=lambda p: p.line or 0)
         head = f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the manifest"
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
 class UsageError(SoraRefsError):

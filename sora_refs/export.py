@@ -112,12 +112,14 @@ def _mermaid_text(text: str) -> str:
     return text.replace("[", "(").replace("]", ")")
 
 
-def tree_mermaid(manifest: Manifest, refs: Sequence[Reference]) -> str:
-    """The mind map as a Mermaid ``mindmap`` block."""
+def tree_mermaid(manifest: Manifest, refs: Sequence[Reference], prune: bool = False) -> str:
+    """The mind map as a Mermaid ``mindmap`` block; ``prune`` drops empty categories."""
     counts = _counts(manifest, refs)
     lines = ["mindmap", f"  root[{_mermaid_text(manifest.title)}]"]
 
     def emit(cat: Category, depth: int) -> None:
+        if prune and not counts[cat.path]:
+            return
         pad = "  " * depth
         label = f"{cat.en} / {cat.zh}" if cat.zh else cat.en
         lines.append(f"{pad}[{_mermaid_text(label)}: {counts[cat.path]}]")
@@ -136,12 +138,14 @@ def _byline(ref: Reference) -> str:
     return ref.first_author_surname + (" et al." if len(ref.authors) > 1 else "")
 
 
-def tree_markdown(manifest: Manifest, refs: Sequence[Reference]) -> str:
-    """The mind map as a nested Markdown list."""
+def tree_markdown(manifest: Manifest, refs: Sequence[Reference], prune: bool = False) -> str:
+    """The mind map as a nested Markdown list; ``prune`` drops empty categories."""
     counts = _counts(manifest, refs)
     lines = [f"# {manifest.title}", ""]
 
     def emit(cat: Category, depth: int) -> None:
+        if prune and not counts[cat.path]:
+            return
         pad = "  " * depth
         zh = f" ({cat.zh})" if cat.zh else ""
         lines.append(f"{pad}- **{cat.en}**{zh}: {counts[cat.path]}")

@@ -328,7 +328,7 @@ class _Validator:
                 self.add(fields["slug"].line, f"slug {slug!r} should be lowercase letters, "
                          "digits and dashes (at most 40), e.g. 'video-modeling'")
                 slug = ""
-            if slug in seen:
+            if slug and slug in seen:
                 self.add(fields["slug"].line, f"duplicate category slug {slug!r}")
             seen.add(slug)
             en = self.string(fields.get("en"), item.line, "en")

@@ -125,7 +125,8 @@ def stats_view(data: dict[str, Any]) -> RenderableType:
     return Group(*parts)
 
 
-def tree_view(manifest: Manifest, refs: Sequence[Reference]) -> Tree:
+def tree_view(manifest: Manifest, refs: Sequence[Reference], prune: bool = False) -> Tree:
+    """The mind map as a rich tree; ``prune`` drops empty categories."""
     def count(cat: Category) -> int:
         return sum(1 for r in refs
                    if r.category == cat.path or r.category.startswith(cat.path + "/"))
@@ -133,6 +134,8 @@ def tree_view(manifest: Manifest, refs: Sequence[Reference]) -> Tree:
     root = Tree(Text(f"{manifest.title} ({len(refs)})", style="bold"))
 
     def add(parent: Tree, cat: Category) -> None:
+        if prune and not count(cat):
+            return
         label = Text(cat.en, style="bold")
         if cat.zh:
             label.append(f" {cat.zh}", style="dim")
