@@ -265,6 +265,159 @@ def tree(
             _save_svg(view, svg, "sora-refs tree")
 
 
+class Prefer(str, Enum):
+    cited = "cited"
+    arxiv = "arxiv"
+
+
+@app.command()
+@handles_errors
+def fetch(
+    ctx: typer.Context,
+    refs: Annotated[
+        list[str] | None,
+        typer.Argument(help="Reference numbers or keys; all references when none are given.",
+                       show_default=False),
+    ] = None,
+    category: CategoryOpt = None,
+    dest: Annotated[
+        Path, typer.Option("--dest", "-d", envvar="SORA_REFS_DEST",
+                           help="Library folder the papers are filed into.")
+    ] = Path("papers"),
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=64, help="Downloads in flight in total.")
+    ] = 6,
+    per_host: Annotated[
+        int | None,
+        typer.Option("--per-host", min=1, max=32, show_default=False,
+                     help="Connections to any one host [default: 1 for arXiv, 4 for others].")
+    ] = None,
+    delay: Annotated[
+        float | None,
+        typer.Option("--delay", min=0.0, max=600.0, show_default=False,
+                     help="Seconds between request starts on one host "
+                          "[default: 3 for arXiv, 0 for others].")
+    ] = None,
+    prefer: Annotated[
+        Prefer, typer.Option("--prefer", help="Try the cited venue's copy or arXiv first.")
+    ] = Prefer.cited,
+    mirror: Annotated[
+        list[str] | None,
+        typer.Option("--mirror", envvar="SORA_REFS_MIRRORS", show_default=False,
+                     help="FROM=TO: fetch every URL starting with FROM from TO instead "
+                          "(repeatable; the env var takes space-separated pairs)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Download again even if present.")
+                     ] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Re-hash and re-check files the lock vouches for.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be fetched from where; "
+                                              "touch nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per "
+                                                          "reference instead of a table.")
+                       ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1.0, max=3600.0,
+                            help="Seconds without a byte before a download counts as stalled.")
+    ] = 30.0,
+) -> None:
+    """Download, verify and file the papers' PDFs into per-category folders.
+
+    Exit codes: 0 every selected reference is present and verified; 1 some failed;
+    2 bad input; 3 another run holds --dest; 130 interrupted (re-run to resume).
+    """
+    import time
+
+    from sora_refs import fetch as fetch_mod
+    from sora_refs.download import Options
+    from sora_refs.sources import parse_mirrors
+
+    m = _manifest(ctx)
+    selected = m.select(category=category, refs=refs or [])
+    if not selected:
+        raise UsageError("nothing to fetch: no reference matches the selection.")
+    mirrors = parse_mirrors(mirror or [])
+    plans = fetch_mod.make_plans(m, selected, dest, prefer.value, mirrors)
+    options = Options(jobs=jobs, per_host=per_host, delay=delay, read_timeout=timeout)
+    started = time.monotonic()
+    if dry_run:
+        _report(_dry_run(plans, dest, verify), started, dest, as_json)
+        return
+
+    from sora_refs.defaults import LOCK_WAIT
+    from sora_refs.library import run_lock
+
+    err = _stderr()
+    holder: list[fetch_mod.Fetcher] = []
+    interrupted = False
+    outcomes: list[fetch_mod.Outcome] = []
+    with run_lock(dest, LOCK_WAIT):
+        events, live = _events(err, len(plans), as_json)
+        try:
+            import asyncio
+
+            with live:
+                outcomes = asyncio.run(fetch_mod.fetch(
+                    plans, dest, options, mirrors, events, force=force, deep=verify,
+                    on_fetcher=holder.append))
+        except KeyboardInterrupt:
+            interrupted = True
+            done = holder[0].outcomes if holder else {}
+            outcomes = [done.get(p.ref.n) or fetch_mod.Outcome(p.ref, "interrupted")
+                        for p in plans]
+    _report(outcomes, started, dest, as_json)
+    if interrupted:
+        err.print("Interrupted: finished papers are filed; partial downloads are kept and "
+                  "resume on the next run.", highlight=False)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _events(err: Console, total: int, quiet: bool) -> tuple[Any, Any]:
+    """Live progress on a terminal, one line per reference otherwise."""
+    import contextlib
+
+    from sora_refs.render import LineEvents, RichEvents
+
+    if err.is_terminal and not err.is_dumb_terminal:
+        live = RichEvents(err, total)
+        return live, live
+    return LineEvents(err, total), contextlib.nullcontext()
+
+
+def _dry_run(plans: list[Any], dest: Path, deep: bool) -> list[Any]:
+    from sora_refs.fetch import Outcome, trusted
+    from sora_refs.library import LockFile
+
+    lock = LockFile(dest).load()
+    out = []
+    for p in plans:
+        present = trusted(p, lock, deep)
+        if present:
+            out.append(present)
+        else:
+            o = Outcome(p.ref, "planned", p.final)
+            o.error = "would try " + ", then ".join(p.urls) + f" → {p.relative.as_posix()}"
+            out.append(o)
+    return out
+
+
+def _report(outcomes: list[Any], started: float, dest: Path, as_json: bool) -> None:
+    import json
+    import time
+
+    if as_json:
+        _write(json.dumps([o.as_dict() for o in outcomes], indent=2) + "\n")
+        return
+    from sora_refs.render import fetch_summary
+
+    _stdout().print(fetch_summary(outcomes, time.monotonic() - started, str(dest)))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -150,3 +150,144 @@ def tree_view(manifest: Manifest, refs: Sequence[Reference], prune: bool = False
     for block in manifest.categories:
         add(root, block)
     return root
+
+
+# ---------------------------------------------------------------- fetch
+
+_STATUS_STYLE = {"downloaded": "green", "resumed": "green", "present": "cyan",
+                 "failed": "bold red", "interrupted": "yellow", "planned": "magenta"}
+
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return "—"
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
+
+
+def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str) -> RenderableType:
+    """The table printed after a fetch: one row per reference, reasons for failures."""
+    from urllib.parse import urlsplit
+
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", title=f"sora-refs fetch → {dest}")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Title", ratio=3, overflow="fold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Source", ratio=1, overflow="fold")
+    table.add_column("Size", justify="right", no_wrap=True)
+    table.add_column("Pages", justify="right", no_wrap=True)
+    table.add_column("Time", justify="right", no_wrap=True)
+    counts: dict[str, int] = {}
+    total_bytes = 0
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+        total_bytes += o.bytes or 0
+        host = urlsplit(o.url).netloc if o.url else "—"
+        seconds = f"{o.seconds:.1f} s" if o.status in ("downloaded", "resumed") else ""
+        table.add_row(str(o.ref.n), o.ref.short_title(44),
+                      Text(o.status, style=_STATUS_STYLE.get(o.status, "")), host,
+                      human_bytes(o.bytes), str(o.pages) if o.pages else "—", seconds)
+        if o.status == "failed" and o.error:
+            table.add_row("", Text(f"↳ {o.error}", style="red"), "", "", "", "", "")
+        elif o.status == "planned" and o.error:
+            table.add_row("", Text(f"↳ {o.error}", style="dim"), "", "", "", "", "")
+    parts = [f"{counts.get(s, 0)} {s}" for s in
+             ("downloaded", "resumed", "present", "failed", "interrupted", "planned")
+             if counts.get(s)]
+    table.caption = (f"{len(outcomes)} references: {', '.join(parts) or 'nothing to do'}; "
+                     f"{human_bytes(total_bytes)} in the library; {elapsed:.1f} s")
+    return table
+
+
+class LineEvents:
+    """Progress for a log or a pipe: one line per finished reference, no animation."""
+
+    def __init__(self, console: Any, total: int) -> None:
+        self.console = console
+        self.total = total
+        self.done = 0
+
+    def start(self, ref: Reference, url: str) -> None:
+        pass
+
+    def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
+        pass
+
+    def finish(self, outcome: Any) -> None:
+        self.done += 1
+        o = outcome
+        detail = o.error if o.status == "failed" else (
+            f"{human_bytes(o.bytes)}, {o.pages} page{'s' if o.pages != 1 else ''}" if o.pages else "")
+        self.console.print(
+            f"[{self.done:>{len(str(self.total))}}/{self.total}] {o.status:<10} "
+            f"{o.ref.n}. {o.ref.short_title(50)}" + (f" ({detail})" if detail else ""),
+            markup=False, highlight=False, soft_wrap=True)
+
+
+class RichEvents:
+    """A live display on a terminal: an overall bar plus one line per active download."""
+
+    def __init__(self, console: Any, total: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}", table_column=None),
+            BarColumn(bar_width=24),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.overall = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), console=console)
+        self._overall_task = self.overall.add_task("references", total=total)
+        self._tasks: dict[int, Any] = {}
+        from rich.console import Group
+        from rich.live import Live
+
+        self.live = Live(Group(self.overall, self.progress), console=console,
+                         refresh_per_second=8, transient=True)
+
+    def __enter__(self) -> RichEvents:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.live.__exit__(*exc)
+
+    def start(self, ref: Reference, url: str) -> None:
+        from urllib.parse import urlsplit
+
+        label = f"{ref.n:>2}. {ref.short_title(28)} [dim]{urlsplit(url).netloc}[/]"
+        if ref.n in self._tasks:
+            self.progress.reset(self._tasks[ref.n], description=label, total=None)
+        else:
+            self._tasks[ref.n] = self.progress.add_task(label, total=None)
+
+    def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
+        task = self._tasks.get(ref.n)
+        if task is None:
+            return
+        if total is not None or offset:
+            self.progress.update(task, total=total, completed=offset or None)
+        if new_bytes:
+            self.progress.advance(task, new_bytes)
+
+    def finish(self, outcome: Any) -> None:
+        task = self._tasks.pop(outcome.ref.n, None)
+        if task is not None:
+            self.progress.remove_task(task)
+        self.overall.advance(self._overall_task)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from typer.testing import CliRunner
+
+from sora_refs.manifest import Manifest, load_manifest
+from tests.httpserver import Host, Request, Resource
+from tests.pdfs import pdf_for
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_MANIFEST = ROOT / "refs.yaml"
@@ -94,3 +100,58 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env.update({"NO_COLOR": "1", "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"})
     env.update(extra)
     return env
+
+
+class Web:
+    """One loopback :class:`~tests.httpserver.Host` per real host a manifest names."""
+
+    def __init__(self) -> None:
+        self.hosts: dict[str, Host] = {}
+
+    def host(self, origin: str) -> Host:
+        """The server standing in for ``origin`` (e.g. ``https://arxiv.org``)."""
+        if origin not in self.hosts:
+            self.hosts[origin] = Host(origin.split("//")[1])
+        return self.hosts[origin]
+
+    def serve(self, url: str, body: bytes, **kw: object) -> Resource:
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return self.host(f"{parts.scheme}://{parts.netloc}").add(path, body, **kw)
+
+    def resource(self, url: str) -> Resource:
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return self.host(f"{parts.scheme}://{parts.netloc}").resources[path]
+
+    def serve_manifest(self, manifest: Manifest, **kw: object) -> None:
+        """Every URL of every reference serves that reference's generated PDF."""
+        for ref in manifest.references:
+            body = pdf_for(ref, **kw)
+            for url in ref.urls:
+                self.serve(url, body)
+
+    def mirror_args(self) -> list[str]:
+        args = []
+        for origin, host in self.hosts.items():
+            args += ["--mirror", f"{origin}={host.url}"]
+        return args
+
+    def requests(self) -> list[Request]:
+        return sorted((r for h in self.hosts.values() for r in h.log), key=lambda r: r.start)
+
+    def stop(self) -> None:
+        for h in self.hosts.values():
+            h.stop()
+
+
+@pytest.fixture
+def web() -> Iterator[Web]:
+    w = Web()
+    yield w
+    w.stop()
+
+
+@pytest.fixture(scope="session")
+def real_manifest() -> Manifest:
+    return load_manifest(REAL_MANIFEST)

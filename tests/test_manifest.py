@@ -95,7 +95,8 @@ def _mutate(old: str, new: str) -> str:
     [
         ("categories: [\n  - slug", r"m\.yaml:\d+: not valid YAML"),
         (_mutate("    note: The first one.\n", ""), r"m\.yaml:14: missing field 'note'"),
-        (_mutate("  - n: 2\n", "  - n: 1\n"), r"m\.yaml:24: duplicate number 1 \(also at line 14\)"),
+        (_mutate("  - n: 2\n", "  - n: 1\n"),
+         r"m\.yaml:24: duplicate number 1 \(also at line 14\)"),
         (_mutate("key: gamma2021second", "key: ALPHA2019first"),
          r"duplicate key 'ALPHA2019first' \(also at line 14\)"),
         (_mutate("category: basics/nets", "category: basics/cnn"),

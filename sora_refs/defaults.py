@@ -1,0 +1,53 @@
+"""Every tunable default in one place, each with the reason it has its value."""
+
+from __future__ import annotations
+
+from sora_refs import __version__
+
+# arXiv asks automated clients for one connection at a time and a pause between
+# requests (its API terms: "no more than one request every three seconds"); a
+# client that ignores this gets its address blocked, which hurts users behind
+# shared university gateways most.
+ARXIV_HOSTS = ("arxiv.org", "export.arxiv.org")
+ARXIV_CONNECTIONS = 1
+ARXIV_DELAY = 3.0
+
+# Venue hosts (PMLR, NeurIPS, CVF, ECVA, OpenReview, OpenAI's CDN) serve static
+# files from CDNs; a few parallel connections each is ordinary browser behaviour.
+VENUE_CONNECTIONS = 4
+VENUE_DELAY = 0.0
+
+# Downloads in flight in total. More than the number of distinct hosts buys
+# nothing once per-host limits apply; 6 covers arXiv plus the five venue hosts.
+JOBS = 6
+
+# Seconds without a byte before a download is declared stalled; generous because
+# users on slow links see long pauses that are not failures.
+READ_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 15.0
+
+# Transient failures (connection errors, timeouts, 429, 5xx, bodies cut short)
+# are retried this many times per URL, with exponential backoff and jitter.
+ATTEMPTS = 4
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 30.0
+# A server's Retry-After is honoured up to this many seconds; longer waits are
+# better spent on the next URL.
+RETRY_AFTER_CAP = 120.0
+# After this many URLs on one host have failed for good with transient errors,
+# the host is given up on for the rest of the run.
+HOST_FAILURES = 3
+
+# No paper is a gigabyte; a server that sends more is broken or hostile.
+MAX_BYTES = 1 << 30
+MAX_REDIRECTS = 5
+# How long a second run waits for the destination before giving up.
+LOCK_WAIT = 5.0
+
+USER_AGENT = (
+    f"sora-refs/{__version__} (+https://github.com/sora-refs/sora-refs; "
+    "downloads the papers of one reading list, politely)"
+)
+DEST_ENV = "SORA_REFS_DEST"
+MIRRORS_ENV = "SORA_REFS_MIRRORS"
+DEFAULT_DEST = "papers"

@@ -1,0 +1,217 @@
+"""The library on disk: where each reference lives, the lock file, the run lock.
+
+Layout: one folder per block and sub-block in mind-map order, then a
+deterministic file name, e.g.
+``01-video-modeling/01-rnn/01-srivastava2015-unsupervised-learning-of-video.pdf``.
+Every name is ASCII, portable to Windows and bounded in length, whatever the
+manifest says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sora_refs.errors import DestinationBusyError, SoraRefsError
+from sora_refs.manifest import Manifest, Reference
+
+LOCK_NAME = "sora-refs.lock.json"
+RUN_LOCK_NAME = ".sora-refs.pid"
+PART_SUFFIX = ".part"
+SIDE_SUFFIX = ".part.json"
+# File names stay well under every file system's 255-byte limit and Windows'
+# 260-character path limit for a library a few folders deep.
+NAME_MAX = 72
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                     *(f"lpt{i}" for i in range(10))}
+
+
+def slugify(text: str, limit: int = NAME_MAX) -> str:
+    """ASCII, lowercase, dash-separated, cut at a word boundary within ``limit``."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = folded.replace("ß", "ss").replace("ł", "l").replace("Ł", "L")
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit + 1] else slug[:limit]
+        slug = slug.strip("-")
+    if not slug or slug in _WINDOWS_RESERVED:
+        slug = f"x-{slug}" if slug else "untitled"
+    return slug
+
+
+def relative_path(manifest: Manifest, ref: Reference) -> Path:
+    """Where ``ref`` is filed inside the destination."""
+    folders = [f"{c.index:02d}-{c.slug}" for c in manifest.category_chain(ref.category)]
+    surname = slugify(ref.first_author_surname, 24).replace("-", "")
+    stem = f"{ref.n:02d}-{surname}{ref.year}-{slugify(ref.title, 44)}"
+    return Path(*folders, slugify(stem, NAME_MAX) + ".pdf")
+
+
+def inside(dest: Path, path: Path) -> Path:
+    """``path`` resolved, refusing anything that would land outside ``dest``."""
+    root = dest.resolve()
+    full = (root / path).resolve()
+    if full != root and root not in full.parents:
+        raise SoraRefsError(f"refusing to write {path} outside the destination {dest}")
+    return full
+
+
+def part_path(final: Path) -> Path:
+    return final.with_name(final.name + PART_SUFFIX)
+
+
+def sidecar_path(final: Path) -> Path:
+    return final.with_name(final.name + SIDE_SUFFIX)
+
+
+@dataclass
+class LockEntry:
+    """What the library knows about one filed reference."""
+
+    n: int
+    path: str
+    sha256: str
+    bytes: int
+    pages: int
+    url: str
+    fetched: str
+    mtime_ns: int
+
+    @classmethod
+    def now(cls, n: int, path: str, sha256: str, size: int, pages: int, url: str,
+            mtime_ns: int) -> LockEntry:
+        stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        return cls(n, path, sha256, size, pages, url, stamp, mtime_ns)
+
+
+class LockFile:
+    """``sora-refs.lock.json``: per reference key, the file that was verified."""
+
+    def __init__(self, dest: Path) -> None:
+        self.path = dest / LOCK_NAME
+        self.entries: dict[str, LockEntry] = {}
+        self._dirty = False
+
+    def load(self) -> LockFile:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            for key, raw in data.get("entries", {}).items():
+                self.entries[key] = LockEntry(**raw)
+        except FileNotFoundError:
+            pass
+        except (ValueError, TypeError, AttributeError):
+            # A damaged lock only costs re-verification of the files; never fatal.
+            self.entries = {}
+        return self
+
+    def get(self, key: str) -> LockEntry | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, entry: LockEntry) -> None:
+        self.entries[key] = entry
+        self._dirty = True
+
+    def drop(self, key: str) -> None:
+        if self.entries.pop(key, None) is not None:
+            self._dirty = True
+
+    def save(self) -> None:
+        """Write atomically: a crash leaves the old lock or the new one, never half."""
+        if not self._dirty:
+            return
+        data = {"version": 1, "entries": {k: asdict(v) for k, v in sorted(self.entries.items())}}
+        atomic_write(self.path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+        self._dirty = False
+
+    def trusts(self, key: str, file: Path) -> bool:
+        """True when ``file`` is the one the lock recorded (same size and mtime)."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return False
+        try:
+            st = file.stat()
+        except OSError:
+            return False
+        return st.st_size == entry.bytes and st.st_mtime_ns == entry.mtime_ns
+
+
+def atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def run_lock(dest: Path, wait: float) -> Iterator[None]:
+    """Hold the destination for this process; a second run waits, then gives up.
+
+    An OS file lock is used rather than the mere existence of a pid file, so a
+    lock left by a killed process is released by the kernel and never blocks.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / RUN_LOCK_NAME
+    fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
+    try:
+        deadline = time.monotonic() + wait
+        while not _try_lock(fh):
+            if time.monotonic() >= deadline:
+                fh.seek(0)
+                holder = fh.read().strip() or "unknown process"
+                raise DestinationBusyError(str(dest), holder)
+            time.sleep(0.1)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}, started {datetime.now().isoformat(timespec='seconds')}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
+            _unlock(fh)
+    finally:
+        fh.close()
+
+
+def _try_lock(fh) -> bool:  # type: ignore[no-untyped-def]
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        try:
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    import fcntl
+
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+def _unlock(fh) -> None:  # type: ignore[no-untyped-def]
+    if os.name == "nt":  # pragma: no cover
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+        return
+    import fcntl
+
+    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

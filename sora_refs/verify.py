@@ -1,0 +1,194 @@
+"""Is this file a PDF, and is it the paper that was asked for?
+
+A download is trusted only after these checks, in order of cost: it starts with
+``%PDF-`` and ends with ``%%EOF``; pypdf opens it and counts its pages; the text
+of page 1 carries the reference's title (normalised, fuzzy) or its arXiv stamp.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sora_refs.errors import VerificationError
+from sora_refs.manifest import Reference
+
+# The PDF header may follow up to 1 KiB of junk (the spec tolerates it); the
+# end-of-file marker sits in the last few hundred bytes, give or take padding.
+HEAD_BYTES = 1024
+TAIL_BYTES = 2048
+# The title is near the top of page 1: look for it in this many characters of
+# compacted text, so a title quoted further down (another paper's) never counts.
+TITLE_WINDOW = 1200
+# How much of the title must match, in order, when it does not appear verbatim
+# (text extraction drops or garbles a character or two on real papers).
+FUZZY_TITLE = 0.9
+_STAMP_RE = re.compile(
+    r"arXiv\s*:\s*(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\s*\[", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class PdfFacts:
+    pages: int
+    text: str
+    meta_title: str
+
+
+@dataclass(frozen=True)
+class Verified:
+    pages: int
+    method: str  # "title" or "arxiv-id"
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def looks_like_html(head: bytes) -> bool:
+    low = head[:HEAD_BYTES].lstrip().lower()
+    return low.startswith((b"<!doctype", b"<html", b"<head", b"<?xml", b"<body")) or (
+        b"<html" in low
+    )
+
+
+def check_structure(path: Path) -> None:
+    """Cheap checks that need no PDF parser."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+            fh.seek(max(0, size - TAIL_BYTES))
+            tail = fh.read()
+    except OSError as exc:
+        raise VerificationError(f"cannot read the file: {exc.strerror or exc}") from None
+    if b"%PDF-" not in head:
+        what = "an HTML page" if looks_like_html(head) else f"{_preview(head)!r}"
+        raise VerificationError(f"not a PDF: expected '%PDF-' at the start, found {what}")
+    if b"%%EOF" not in tail:
+        raise VerificationError("the PDF is truncated: no '%%EOF' marker near its end")
+
+
+def read_pdf(path: Path) -> PdfFacts:
+    """Open with pypdf; the page count and page 1's text."""
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    # pypdf reports recoverable damage (common in real papers) as log warnings.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = pypdf.PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:  # pypdf raises several kinds here
+                ok = 0
+            if not ok:
+                raise VerificationError("the PDF is encrypted with a password")
+        pages = len(reader.pages)
+        if pages == 0:
+            raise VerificationError("the PDF has no pages")
+        text = reader.pages[0].extract_text() or ""
+        meta = reader.metadata
+        meta_title = str(meta.title or "") if meta else ""
+    except VerificationError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OSError, AssertionError, NotImplementedError) as exc:
+        raise VerificationError(f"pypdf cannot read it: {exc}") from None
+    return PdfFacts(pages=pages, text=text, meta_title=meta_title)
+
+
+def normalise(text: str) -> str:
+    """Lowercase words separated by single spaces: ligatures split, accents and
+    hyphenation at line ends removed, punctuation dropped."""
+    text = unicodedata.normalize("NFKC", text)  # "ﬁ" -> "fi"
+    text = text.replace("\u00ad", "")
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)  # "differ-\nentiable"
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[^0-9a-z]+", " ", text.lower())
+    return text.strip()
+
+
+def compact(text: str) -> str:
+    """:func:`normalise` without spaces: extraction often drops or adds them."""
+    return normalise(text).replace(" ", "")
+
+
+def arxiv_stamps(text: str) -> list[str]:
+    """arXiv identifiers printed as margin stamps ("arXiv:1706.03762v5 [cs.CL] ...")."""
+    return [m.group(1) for m in _STAMP_RE.finditer(text)]
+
+
+def title_matches(title: str, text: str) -> bool:
+    want = compact(title)
+    if not want:
+        return False
+    page = compact(text)[:TITLE_WINDOW]
+    if want in page:
+        return True
+    if len(want) < 12:
+        return False  # too short to match fuzzily without false positives
+    sm = difflib.SequenceMatcher(None, page, want, autojunk=False)
+    blocks = [b for b in sm.get_matching_blocks() if b.size >= 3]
+    if not blocks:
+        return False
+    matched = sum(b.size for b in blocks)
+    span = blocks[-1].a + blocks[-1].size - blocks[0].a
+    return matched >= FUZZY_TITLE * len(want) and span <= 1.3 * len(want)
+
+
+def identify(ref: Reference, text: str) -> str:
+    """How page 1 shows it is ``ref``: ``"title"`` or ``"arxiv-id"``.
+
+    Raises:
+        VerificationError: naming what was expected and what page 1 shows.
+    """
+    stamps = arxiv_stamps(text)
+    own = re.sub(r"v\d+$", "", ref.arxiv) if ref.arxiv else None
+    foreign = [s for s in stamps if s != own]
+    if ref.arxiv and foreign and own not in stamps:
+        raise VerificationError(
+            f"wrong paper: expected {_q(ref.title)} (arXiv:{ref.arxiv}), "
+            f"page 1 carries the stamp arXiv:{foreign[0]} and reads {_q(_first_line(text))}"
+        )
+    if title_matches(ref.title, text):
+        return "title"
+    if own and own in stamps:
+        return "arxiv-id"
+    if not text.strip():
+        raise VerificationError(
+            f"cannot confirm it is {_q(ref.title)}: page 1 has no text layer")
+    raise VerificationError(
+        f"wrong paper: expected {_q(ref.title)}, page 1 reads {_q(_first_line(text))}"
+    )
+
+
+def verify_file(path: Path, ref: Reference) -> Verified:
+    """All checks; raises :class:`VerificationError` with the reason."""
+    check_structure(path)
+    facts = read_pdf(path)
+    return Verified(pages=facts.pages, method=identify(ref, facts.text))
+
+
+def _first_line(text: str, width: int = 60) -> str:
+    line = " ".join(text.split())[:width]
+    return line + ("…" if len(" ".join(text.split())) > width else "")
+
+
+def _q(text: str) -> str:
+    return f"'{text}'"
+
+
+def _preview(head: bytes) -> str:
+    return head[:24].decode("latin-1", "replace").strip() or "an empty file"
