@@ -137,14 +137,15 @@ class Engine:
             FetchError: the URL failed for good; the message says why.
         """
         gate = self.gate(url)
-        if gate.given_up:
-            raise FetchError(f"skipped: gave up on {gate.host} earlier in this run "
-                             f"({gate.given_up})", url=url)
         attempt = 0
         while True:
             attempt += 1
             try:
                 async with gate.slot(), self._jobs:
+                    # Checked once the slot is ours: others may have failed while we waited.
+                    if gate.given_up:
+                        raise FetchError(f"skipped: gave up on {gate.host} earlier in this "
+                                         f"run ({gate.given_up})", url=url, retry=True)
                     return await self._attempt(url, final, sink, attempt)
             except _Transient as exc:
                 if attempt >= self.options.attempts:
@@ -169,13 +170,13 @@ class Engine:
         import httpx
 
         part, side = part_path(final), sidecar_path(final)
-        offset, validator = _resume_point(url, part, side)
-        headers = {"Accept-Encoding": "identity", "Accept": "application/pdf,*/*;q=0.5"}
-        if offset and validator:
-            headers["Range"] = f"bytes={offset}-"
-            headers["If-Range"] = validator
         target = url
         try:
+            offset, validator = _resume_point(url, part, side)
+            headers = {"Accept-Encoding": "identity", "Accept": "application/pdf,*/*;q=0.5"}
+            if offset and validator:
+                headers["Range"] = f"bytes={offset}-"
+                headers["If-Range"] = validator
             for _hop in range(self.options.max_redirects + 1):
                 self.requests += 1
                 request = self.client.build_request("GET", target, headers=headers)

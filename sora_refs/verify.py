@@ -130,22 +130,59 @@ def arxiv_stamps(text: str) -> list[str]:
     return [m.group(1) for m in _STAMP_RE.finditer(text)]
 
 
+def _lines(text: str) -> tuple[str, list[int], list[int]]:
+    """Page text compacted line by line, with where each line starts and ends."""
+    joined, starts, ends = "", [], []
+    for line in normalise_lines(text):
+        c = line.replace(" ", "")
+        if c:
+            starts.append(len(joined))
+            joined += c
+            ends.append(len(joined))
+    return joined, starts, ends
+
+
+def normalise_lines(text: str) -> list[str]:
+    # Join words hyphenated across lines first, so the parts land on one line.
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
+    return [normalise(line) for line in text.splitlines()]
+
+
 def title_matches(title: str, text: str) -> bool:
+    """Whether page 1 prints ``title`` as a title: from the start of a line to the end of
+    one (a footnote mark may follow), near the top.
+
+    Anchoring matters: "Denoising Diffusion Probabilistic Models" is also the tail
+    of the line "Improved Denoising Diffusion Probabilistic Models".
+    """
     want = compact(title)
     if not want:
         return False
-    page = compact(text)[:TITLE_WINDOW]
-    if want in page:
-        return True
+    page, starts, ends = _lines(text)
+    page = page[:TITLE_WINDOW]
+    start_set = set(starts)
+
+    def ends_line(stop: int) -> bool:
+        after = next((e for e in ends if e >= stop), stop)
+        rest = page[stop:after]
+        return len(rest) <= 3 and (rest == "" or rest.isdigit())
+
+    pos = page.find(want)
+    while pos != -1:
+        if pos in start_set and ends_line(pos + len(want)):
+            return True
+        pos = page.find(want, pos + 1)
     if len(want) < 12:
         return False  # too short to match fuzzily without false positives
     sm = difflib.SequenceMatcher(None, page, want, autojunk=False)
     blocks = [b for b in sm.get_matching_blocks() if b.size >= 3]
-    if not blocks:
+    if not blocks or blocks[0].b > 2:
         return False
+    begin = blocks[0].a - blocks[0].b
+    stop = blocks[-1].a + blocks[-1].size
     matched = sum(b.size for b in blocks)
-    span = blocks[-1].a + blocks[-1].size - blocks[0].a
-    return matched >= FUZZY_TITLE * len(want) and span <= 1.3 * len(want)
+    return (matched >= FUZZY_TITLE * len(want) and stop - begin <= 1.3 * len(want)
+            and any(abs(begin - s) <= 2 for s in starts) and ends_line(stop))
 
 
 def identify(ref: Reference, text: str) -> str:

@@ -196,10 +196,10 @@ def _handler_for(host: Host) -> type[BaseHTTPRequestHandler]:
             chunk = 64 * 1024
             for i in range(0, len(data), chunk):
                 piece = data[i:i + chunk]
+                if host.bandwidth:  # throttle before sending, so the handler ends with the body
+                    time.sleep(len(piece) / host.bandwidth)
                 self.wfile.write(piece)
                 req.sent += len(piece)
-                if host.bandwidth:
-                    time.sleep(len(piece) / host.bandwidth)
             self.wfile.flush()
 
     return Handler

@@ -1,0 +1,242 @@
+"""The engine's parts on their own: names, mirrors, retries, interrupts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sora_refs.download import Options, _content_range, _retry_after
+from sora_refs.errors import UsageError
+from sora_refs.fetch import fetch, make_plans
+from sora_refs.library import LOCK_NAME, inside, relative_path, slugify
+from sora_refs.manifest import load_manifest
+from sora_refs.sources import candidate_urls, parse_mirrors, rewrite
+from tests.conftest import ROOT, subprocess_env
+from tests.pdfs import make_pdf, pdf_for
+
+# ---------------------------------------------------------------- names
+
+
+@given(st.text(max_size=300))
+def test_slugs_are_portable_whatever_the_title(text: str) -> None:
+    slug = slugify(text, 48)
+    assert 0 < len(slug) <= 48
+    assert slug.isascii()
+    assert all(c.isalnum() or c == "-" for c in slug)
+    assert not slug.startswith("-") and not slug.endswith("-")
+    assert slug not in {"con", "prn", "aux", "nul", "com1", "lpt1"}
+
+
+def test_layout_follows_the_mind_map(real_manifest) -> None:
+    m = real_manifest
+    paths = {r.n: relative_path(m, r).as_posix() for r in m.references}
+    assert paths[1] == ("01-video-modeling/01-rnn/01-srivastava2015-unsupervised-learning-of-"
+                        "video-representations.pdf")
+    assert paths[9] == ("01-video-modeling/03-autoregressive-transformers/09-wu2022-nuwa-visual-"
+                        "synthesis-pre-training-for-neural.pdf")
+    assert paths[21].startswith("04-diffusion/21-sohldickstein2015-")
+    assert len(set(paths.values())) == 32
+    assert all(len(p) < 140 and p.isascii() for p in paths.values())
+
+
+def test_inside_refuses_escapes(tmp_path: Path) -> None:
+    assert inside(tmp_path, Path("a/b.pdf")) == (tmp_path / "a/b.pdf").resolve()
+    with pytest.raises(Exception, match="outside the destination"):
+        inside(tmp_path, Path("../x.pdf"))
+
+
+# ---------------------------------------------------------------- mirrors
+
+
+def test_mirror_rewriting() -> None:
+    mirrors = parse_mirrors(["https://arxiv.org=http://127.0.0.1:9/ax",
+                             "https://arxiv.org/pdf=http://10.0.0.1/pdfs"])
+    assert rewrite("https://arxiv.org/pdf/1706.03762", mirrors) == "http://10.0.0.1/pdfs/1706.03762"
+    assert rewrite("https://arxiv.org/abs/1706.03762", mirrors) == "http://127.0.0.1:9/ax/abs/1706.03762"
+    assert rewrite("https://arxiv.org.evil.com/pdf/1", mirrors) == "https://arxiv.org.evil.com/pdf/1"
+    assert rewrite("https://openreview.net/pdf?id=x", mirrors) == "https://openreview.net/pdf?id=x"
+
+
+@pytest.mark.parametrize("spec", ["arxiv.org", "https://arxiv.org=", "=https://x",
+                                  "ftp://a=https://b", "https://a=file:///etc"])
+def test_bad_mirrors_are_refused(spec: str) -> None:
+    with pytest.raises(UsageError):
+        parse_mirrors([spec])
+
+
+def test_candidate_order(real_manifest) -> None:
+    ref = real_manifest.find("13")
+    assert candidate_urls(ref, "cited")[0].startswith("https://proceedings.neurips.cc/")
+    assert candidate_urls(ref, "arxiv")[0] == "https://arxiv.org/pdf/1706.03762"
+    assert sorted(candidate_urls(ref, "arxiv")) == sorted(ref.urls)
+
+
+# ---------------------------------------------------------------- headers
+
+
+def test_retry_after_forms() -> None:
+    assert _retry_after("7") == 7.0
+    assert _retry_after(None) is None
+    assert _retry_after("soon") is None
+    later = _retry_after(formatdate(time.time() + 30, usegmt=True))
+    assert later is not None and 28 <= later <= 31
+    assert _retry_after(formatdate(time.time() - 30, usegmt=True)) == 0.0
+
+
+@given(st.integers(0, 10**9), st.integers(0, 10**9))
+def test_content_range_parsing(start: int, length: int) -> None:
+    end = start + length
+    assert _content_range(f"bytes {start}-{end}/{end + 1}") == (start, end + 1)
+    assert _content_range(f"bytes {start}-{end}/*") == (start, None)
+    assert _content_range("garbage")[0] == -1
+
+
+# ---------------------------------------------------------------- engine runs
+
+
+def _run(plans, dest, web, **opts):
+    from sora_refs.sources import parse_mirrors
+
+    mirrors = parse_mirrors([a for a in web.mirror_args() if a != "--mirror"])
+    plans = [type(p)(p.ref, p.final, p.relative, [rewrite(u, mirrors) for u in p.ref.urls])
+             for p in plans]
+    return asyncio.run(fetch(plans, dest, Options(**opts), mirrors))
+
+
+def test_a_host_that_keeps_failing_is_given_up(web, tmp_path: Path) -> None:
+    refs = "\n".join(
+        f"""  - n: {i}
+    key: p{i}
+    title: Paper {i}
+    authors: [A B]
+    year: 2020
+    venue: X
+    urls: [https://down.example.org/{i}.pdf]
+    category: c
+    note: x."""
+        for i in range(1, 6))
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"categories:\n  - slug: c\n    en: C\nreferences:\n{refs}\n")
+    m = load_manifest(manifest)
+    for ref in m.references:
+        web.serve(ref.urls[0], b"", faults=["503"] * 10)
+    dest = tmp_path / "lib"
+    outcomes = _run(make_plans(m, m.references, dest, "cited", []), dest, web,
+                    attempts=2, backoff_base=0.01, host_failures=2, per_host=1)
+    assert [o.status for o in outcomes] == ["failed"] * 5
+    assert "HTTP 503" in outcomes[0].error and "gave up after 2 attempts" in outcomes[0].error
+    assert all("gave up on" in o.error for o in outcomes[2:])
+    # Without giving up, 5 URLs x 2 attempts = 10 requests.
+    assert len(web.host("https://down.example.org").log) <= 7
+
+
+def test_disk_errors_fail_the_reference_with_the_reason(web, tmp_path: Path,
+                                                        small_manifest: Path) -> None:
+    m = load_manifest(small_manifest)
+    web.serve_manifest(m)
+    dest = tmp_path / "lib"
+    plans = make_plans(m, m.references[:1], dest, "cited", [])
+    # A directory where the .part file should go makes every write fail, as a
+    # full or read-only disk would.
+    part = plans[0].final.with_name(plans[0].final.name + ".part")
+    part.mkdir(parents=True)
+    outcomes = _run(plans, dest, web, attempts=1)
+    assert outcomes[0].status == "failed"
+    assert "cannot write" in outcomes[0].error
+    assert not plans[0].final.exists()
+
+
+def test_ctrl_c_stops_fast_keeps_progress_and_resumes(web, tmp_path: Path,
+                                                     small_manifest: Path) -> None:
+    m = load_manifest(small_manifest)
+    slow = {1: 600_000, 2: 600_000, 3: 600_000}
+    for ref in m.references:
+        body = make_pdf(ref.title, ref.authors, ref.arxiv, pad_to=slow.get(ref.n))
+        for url in ref.urls:
+            web.serve(url, body)
+    for h in web.hosts.values():
+        h.bandwidth = 150_000
+    web.host("https://cdn.example.com").bandwidth = None  # ref 4 finishes at once
+    dest = tmp_path / "lib"
+    cmd = [sys.executable, "-m", "sora_refs", "--manifest", str(small_manifest), "fetch",
+           "--dest", str(dest), *web.mirror_args()]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=subprocess_env(), cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            parts = [p for p in dest.rglob("*.part") if p.stat().st_size > 100_000]
+            if len(parts) >= 2 and (dest / LOCK_NAME).exists():
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the fetch never got going")
+        proc.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        out, err = proc.communicate(timeout=10)
+        stopped = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert stopped < 2.0
+    assert "Interrupted" in err and "Traceback" not in err
+    assert "interrupted" in out
+    lock = json.loads((dest / LOCK_NAME).read_text())["entries"]
+    assert "omega2023report" in lock
+    finished = {p.name for p in dest.rglob("*.pdf")}
+    assert finished == {Path(lock[k]["path"]).name for k in lock}
+    assert len(list(dest.rglob("*.part"))) >= 2
+
+    for h in web.hosts.values():
+        h.bandwidth = None
+    before = {h: len(x.log) for h, x in web.hosts.items()}
+    rerun = subprocess.run(cmd + ["--json"], capture_output=True, text=True, timeout=60,
+                           env=subprocess_env(), cwd=ROOT)
+    assert rerun.returncode == 0, rerun.stderr
+    rows = {r["n"]: r for r in json.loads(rerun.stdout)}
+    assert rows[4]["status"] == "present"
+    assert sum(r["status"] == "resumed" for r in rows.values()) >= 2
+    new = [r for h, x in web.hosts.items() for r in x.log[before[h]:]]
+    assert sum("range" in r.headers for r in new) >= 2
+    for ref in m.references:
+        assert (dest / relative_path(m, ref)).read_bytes() == make_pdf(
+            ref.title, ref.authors, ref.arxiv, pad_to=slow.get(ref.n))
+    assert not list(dest.rglob("*.part"))
+
+
+def test_generated_pdfs_verify_against_their_own_reference_only(real_manifest,
+                                                                 tmp_path: Path) -> None:
+    from sora_refs.errors import VerificationError
+    from sora_refs.verify import verify_file
+
+    refs = real_manifest.references
+    for ref in refs:
+        path = tmp_path / f"{ref.n}.pdf"
+        path.write_bytes(pdf_for(ref, stamp=False))
+        assert verify_file(path, ref).method == "title"
+        for other in refs:
+            if other is not ref:
+                with pytest.raises(VerificationError):
+                    verify_file(path, other)
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "realpdfs").is_dir(),
+                    reason="../shared/realpdfs is not here")
+def test_real_pdfs_verify_as_their_paper(real_manifest) -> None:
+    from sora_refs.verify import verify_file
+
+    by_id = {r.arxiv: r for r in real_manifest.references if r.arxiv}
+    for pdf in sorted((ROOT.parent / "shared" / "realpdfs").glob("*.pdf")):
+        ref = by_id[pdf.stem.split("-")[0]]
+        assert verify_file(pdf, ref).pages >= 10
