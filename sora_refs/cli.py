@@ -13,15 +13,18 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console, RenderableType
-from rich.text import Text
 
 from sora_refs import __version__
+from sora_refs.defaults import DEST_ENV, MANIFEST_ENV, MIRRORS_ENV
 from sora_refs.errors import EXIT_INTERRUPTED, SoraRefsError, UsageError
-from sora_refs.manifest import MANIFEST_ENV, Manifest, load_manifest
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+    from sora_refs.manifest import Manifest
 
 app = typer.Typer(
     name="sora-refs",
@@ -37,14 +40,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _stdout() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False)
 
 
 def _stderr() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
+    from rich.text import Text
+
     _stderr().print(Text("Error: ", style="bold red") + Text(message))
     return typer.Exit(code)
 
@@ -76,6 +85,8 @@ def _write(text: str) -> None:
 
 def _save_svg(renderable: RenderableType, path: Path, title: str) -> None:
     """Record ``renderable`` on an off-screen colour console and save it as SVG."""
+    from rich.console import Console
+
     console = Console(record=True, file=io.StringIO(), width=100, force_terminal=True,
                       color_system="truecolor", highlight=False)
     console.print(renderable)
@@ -113,6 +124,7 @@ def main_options(
         typer.Option(
             "--manifest",
             "-m",
+            metavar="PATH",
             envvar=MANIFEST_ENV,
             help="Reading list to use instead of the bundled refs.yaml (same schema).",
             show_default=False,
@@ -133,12 +145,14 @@ def main_options(
 
 
 def _manifest(ctx: typer.Context) -> Manifest:
+    from sora_refs.manifest import load_manifest
+
     return load_manifest(ctx.obj.get("manifest") if ctx.obj else None)
 
 
 CategoryOpt = Annotated[
     str | None,
-    typer.Option("--category", "-c",
+    typer.Option("--category", "-c", metavar="NAME",
                  help="A category slug (matches at any depth, e.g. 'diffusion') or an exact "
                       "path such as 'video-modeling/diffusion'."),
 ]
@@ -277,11 +291,11 @@ def fetch(
     refs: Annotated[
         list[str] | None,
         typer.Argument(help="Reference numbers or keys; all references when none are given.",
-                       show_default=False),
+                       show_default=False, metavar="REF"),
     ] = None,
     category: CategoryOpt = None,
     dest: Annotated[
-        Path, typer.Option("--dest", "-d", envvar="SORA_REFS_DEST",
+        Path, typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR",
                            help="Library folder the papers are filed into.")
     ] = Path("papers"),
     jobs: Annotated[
@@ -303,7 +317,8 @@ def fetch(
     ] = Prefer.cited,
     mirror: Annotated[
         list[str] | None,
-        typer.Option("--mirror", envvar="SORA_REFS_MIRRORS", show_default=False,
+        typer.Option("--mirror", envvar=MIRRORS_ENV, show_default=False,
+                     metavar="FROM=TO",
                      help="FROM=TO: fetch every URL starting with FROM from TO instead "
                           "(repeatable; the env var takes space-separated pairs)."),
     ] = None,
@@ -402,6 +417,7 @@ def _dry_run(plans: list[Any], dest: Path, deep: bool) -> list[Any]:
         else:
             o = Outcome(p.ref, "planned", p.final)
             o.error = "would try " + ", then ".join(p.urls) + f" → {p.relative.as_posix()}"
+            o.tried = [f"into {p.relative.as_posix()}", *(f"try {u}" for u in p.urls)]
             out.append(o)
     return out
 

@@ -48,6 +48,7 @@ USER_AGENT = (
     f"sora-refs/{__version__} (+https://github.com/sora-refs/sora-refs; "
     "downloads the papers of one reading list, politely)"
 )
+MANIFEST_ENV = "SORA_REFS_MANIFEST"
 DEST_ENV = "SORA_REFS_DEST"
 MIRRORS_ENV = "SORA_REFS_MIRRORS"
 DEFAULT_DEST = "papers"

@@ -287,13 +287,12 @@ class Engine:
     def _check_head(head: bytes, ctype: str, url: str, status: int) -> None:
         if b"%PDF-" in head[:HEAD_BYTES]:
             return
-        host = host_of(url)
         if looks_like_html(head) or "html" in ctype.lower():
             raise BlockedError(
-                f"{host} answered an HTML page instead of the PDF (HTTP {status}, "
+                f"answered an HTML page instead of the PDF (HTTP {status}, "
                 f"{ctype or 'no Content-Type'}): most likely a block, captcha or login page. "
                 "Wait and retry later, or fetch through another host with --mirror.", url=url)
-        raise BlockedError(f"{host} answered something that is not a PDF "
+        raise BlockedError(f"answered something that is not a PDF "
                            f"({ctype or 'no Content-Type'}, starting {head[:16]!r})", url=url)
 
 

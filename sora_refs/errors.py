@@ -14,8 +14,6 @@ turns it into a one-paragraph message::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -29,13 +27,18 @@ class SoraRefsError(Exception):
     exit_code = EXIT_FAILED
 
 
-@dataclass(frozen=True)
 class Problem:
     """One thing wrong with a manifest, located for a person to fix."""
 
-    path: str
-    line: int | None
-    message: str
+    __slots__ = ("line", "message", "path")
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Problem({self.path!r}, {self.line!r}, {self.message!r})"
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -74,18 +77,20 @@ class DestinationBusyError(SoraRefsError):
         )
 
 
-@dataclass
 class FetchError(SoraRefsError):
-    """One URL, or one whole reference, could not be fetched."""
+    """One URL, or one whole reference, could not be fetched.
 
-    message: str
-    url: str | None = None
-    status: int | None = None
-    retry: bool = False
-    details: dict[str, str] = field(default_factory=dict)
+    ``retry`` is true when the failure was transient (the URL may work later in
+    another run); false when the URL failed for good (404, not a PDF, wrong paper).
+    """
 
-    def __post_init__(self) -> None:
-        super().__init__(self.message)
+    def __init__(self, message: str, url: str | None = None, status: int | None = None,
+                 retry: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.url = url
+        self.status = status
+        self.retry = retry
 
     def __str__(self) -> str:
         return self.message

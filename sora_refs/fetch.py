@@ -51,6 +51,7 @@ class Outcome:
     error: str | None = None
     seconds: float = 0.0
     tried: list[str] = field(default_factory=list)
+    source: str | None = None  # the manifest's URL behind ``url`` (before --mirror)
 
     @property
     def ok(self) -> bool:
@@ -98,6 +99,7 @@ class Plan:
     final: Path
     relative: Path
     urls: list[str]
+    origins: dict[str, str] = field(default_factory=dict)  # rewritten URL -> manifest URL
 
 
 def make_plans(manifest: Manifest, refs: Sequence[Reference], dest: Path, prefer: str,
@@ -106,8 +108,8 @@ def make_plans(manifest: Manifest, refs: Sequence[Reference], dest: Path, prefer
     for ref in refs:
         rel = relative_path(manifest, ref)
         final = inside(dest, rel)
-        urls = [rewrite(u, mirrors) for u in candidate_urls(ref, prefer)]
-        plans.append(Plan(ref, final, rel, urls))
+        origins = {rewrite(u, mirrors): u for u in candidate_urls(ref, prefer)}
+        plans.append(Plan(ref, final, rel, list(origins), origins))
     return plans
 
 
@@ -168,26 +170,28 @@ class Fetcher:
         attempts = 0
         for url in plan.urls:
             if url in self._dead_urls:
-                reasons.append(f"{host_of(url)}: failed earlier in this run")
+                reasons.append(f"{host_of(plan.origins.get(url, url))}: failed earlier "
+                               "in this run")
                 continue
             self.events.start(plan.ref, url)
             try:
                 outcome = await self._from(plan, url)
             except FetchError as exc:
                 attempts += 1
-                reasons.append(f"{host_of(url)}: {exc}")
+                reasons.append(f"{host_of(plan.origins.get(url, url))}: {exc}")
                 if not exc.retry:
                     self._dead_urls.add(url)
                 continue
             outcome.attempts += attempts
             outcome.seconds = time.monotonic() - started
             outcome.tried = reasons
+            outcome.source = plan.origins.get(url, url)
             self._record(outcome)
             return
         if not plan.urls:
             reasons.append("the manifest lists no URL for it")
         self._record(Outcome(plan.ref, "failed", error="; ".join(reasons), attempts=attempts,
-                             seconds=time.monotonic() - started))
+                             seconds=time.monotonic() - started, tried=reasons))
 
     async def _adopt(self, plan: Plan) -> Outcome | None:
         """A file at the final name that the lock does not vouch for: verify it locally."""

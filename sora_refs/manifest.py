@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sora_refs.defaults import MANIFEST_ENV
 from sora_refs.errors import ManifestError, Problem, UsageError
-
-MANIFEST_ENV = "SORA_REFS_MANIFEST"
 
 # Slugs become folder names: lowercase ASCII, digits and dashes only, so they are
 # portable to every file system and cannot smuggle in "..", "/" or "CON".

@@ -61,7 +61,7 @@ def reference_detail(ref: Reference, manifest: Manifest) -> Table:
     grid.add_row("Category", " › ".join(
         f"{c.en} ({c.zh})" if c.zh else c.en for c in chain) + f"  [{ref.category}]")
     grid.add_row("Why cited", ref.note)
-    grid.add_row("PDF", "\n".join(f"{i}. {u}" for i, u in enumerate(ref.urls, 1)))
+    grid.add_row("PDF", "\n".join(ref.urls))
     return grid
 
 
@@ -186,21 +186,29 @@ def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str) -> Rendera
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
         total_bytes += o.bytes or 0
-        host = urlsplit(o.url).netloc if o.url else "—"
+        host = urlsplit(o.source or o.url).netloc if (o.source or o.url) else "—"
         seconds = f"{o.seconds:.1f} s" if o.status in ("downloaded", "resumed") else ""
         table.add_row(str(o.ref.n), o.ref.short_title(44),
                       Text(o.status, style=_STATUS_STYLE.get(o.status, "")), host,
                       human_bytes(o.bytes), str(o.pages) if o.pages else "—", seconds)
-        if o.status == "failed" and o.error:
-            table.add_row("", Text(f"↳ {o.error}", style="red"), "", "", "", "", "")
-        elif o.status == "planned" and o.error:
-            table.add_row("", Text(f"↳ {o.error}", style="dim"), "", "", "", "", "")
     parts = [f"{counts.get(s, 0)} {s}" for s in
              ("downloaded", "resumed", "present", "failed", "interrupted", "planned")
              if counts.get(s)]
     table.caption = (f"{len(outcomes)} references: {', '.join(parts) or 'nothing to do'}; "
                      f"{human_bytes(total_bytes)} in the library; {elapsed:.1f} s")
-    return table
+    from rich.padding import Padding
+
+    notes: list[RenderableType] = []
+    for o in outcomes:
+        if o.error and o.status in ("failed", "planned"):
+            style = "red" if o.status == "failed" else ""
+            notes.append(Text(f"{o.ref.n}. {o.ref.title}", style="bold"))
+            for reason in o.tried or [o.error]:
+                notes.append(Padding(Text(reason, style=style), (0, 0, 0, 3)))
+    if not notes:
+        return table
+    heading = Text("Why they failed:" if counts.get("failed") else "Plan:", style="bold")
+    return Group(table, heading, *notes)
 
 
 class LineEvents:
@@ -220,8 +228,12 @@ class LineEvents:
     def finish(self, outcome: Any) -> None:
         self.done += 1
         o = outcome
-        detail = o.error if o.status == "failed" else (
-            f"{human_bytes(o.bytes)}, {o.pages} page{'s' if o.pages != 1 else ''}" if o.pages else "")
+        if o.status == "failed":
+            detail = o.error
+        elif o.pages:
+            detail = f"{human_bytes(o.bytes)}, {o.pages} page{'s' if o.pages != 1 else ''}"
+        else:
+            detail = ""
         self.console.print(
             f"[{self.done:>{len(str(self.total))}}/{self.total}] {o.status:<10} "
             f"{o.ref.n}. {o.ref.short_title(50)}" + (f" ({detail})" if detail else ""),

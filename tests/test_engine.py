@@ -201,7 +201,7 @@ def test_ctrl_c_stops_fast_keeps_progress_and_resumes(web, tmp_path: Path,
     for h in web.hosts.values():
         h.bandwidth = None
     before = {h: len(x.log) for h, x in web.hosts.items()}
-    rerun = subprocess.run(cmd + ["--json"], capture_output=True, text=True, timeout=60,
+    rerun = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=60,
                            env=subprocess_env(), cwd=ROOT)
     assert rerun.returncode == 0, rerun.stderr
     rows = {r["n"]: r for r in json.loads(rerun.stdout)}
