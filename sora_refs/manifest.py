@@ -350,18 +350,25 @@ class _Validator:
         keys: dict[str, int | None] = {}
         ids: dict[str, int | None] = {}
         for item in node.value:
+            # Duplicates are checked on the raw values, so an entry with other
+            # problems still has its number and key compared.
+            fields = item.value if isinstance(item.value, dict) else {}
+            n = fields["n"].value if "n" in fields else None
+            if isinstance(n, int) and not isinstance(n, bool):
+                if n in numbers:
+                    self.add(item.line, f"duplicate number {n} (also at line {numbers[n]})")
+                numbers.setdefault(n, item.line)
+            key = fields["key"].value if "key" in fields else None
+            if isinstance(key, str):
+                if key.lower() in keys:
+                    self.add(item.line, f"duplicate key {key!r} (also at line "
+                             f"{keys[key.lower()]})")
+                keys.setdefault(key.lower(), item.line)
             ref = self.reference(item, paths)
             if ref is None:
                 continue
-            if ref.n in numbers:
-                self.add(ref.line, f"duplicate number {ref.n} (also at line {numbers[ref.n]})")
-            numbers.setdefault(ref.n, ref.line)
-            if ref.key.lower() in keys:
-                self.add(ref.line, f"duplicate key {ref.key!r} (also at line "
-                         f"{keys[ref.key.lower()]})")
-            keys.setdefault(ref.key.lower(), ref.line)
             if ref.arxiv:
-                base = ref.arxiv.split("v")[0] if "." in ref.arxiv else ref.arxiv
+                base = re.sub(r"v\d+$", "", ref.arxiv)
                 if base in ids:
                     self.add(ref.line, f"duplicate arXiv id {ref.arxiv} (also at line "
                              f"{ids[base]})")
