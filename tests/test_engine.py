@@ -240,3 +240,35 @@ def test_real_pdfs_verify_as_their_paper(real_manifest) -> None:
     for pdf in sorted((ROOT.parent / "shared" / "realpdfs").glob("*.pdf")):
         ref = by_id[pdf.stem.split("-")[0]]
         assert verify_file(pdf, ref).pages >= 10
+
+
+def test_size_cap_and_redirect_limit(web, tmp_path: Path, small_manifest: Path) -> None:
+    m = load_manifest(small_manifest)
+    web.serve_manifest(m)
+    big = make_pdf(m.references[0].title, m.references[0].authors, pad_to=300_000)
+    web.serve("https://papers.example.org/alpha.pdf", big)
+    web.serve("https://arxiv.org/pdf/1901.00001", b"", faults=["redirect:/pdf/1901.00001"] * 9)
+    dest = tmp_path / "lib"
+    outcomes = _run(make_plans(m, m.references[:1], dest, "cited", []), dest, web,
+                    max_bytes=100_000, max_redirects=3)
+    reasons = outcomes[0].tried
+    assert outcomes[0].status == "failed"
+    assert "announces 300,0" in reasons[0] and "100,000-byte limit" in reasons[0]
+    assert "more than 3 redirects" in reasons[1]
+    assert len(web.host("https://arxiv.org").log) == 4
+    assert not list(dest.rglob("*.pdf*"))
+
+
+def test_live_progress_on_a_terminal(runner, web, tmp_path: Path, small_manifest: Path,
+                                     monkeypatch) -> None:
+    from sora_refs.cli import app
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR")
+    web.serve_manifest(load_manifest(small_manifest))
+    result = runner.invoke(app, ["--manifest", str(small_manifest), "fetch", "--dest",
+                                 str(tmp_path / "lib"), *web.mirror_args()])
+    assert result.exit_code == 0, result.output
+    assert "4 downloaded" in result.stdout
+    assert "\x1b[" in result.stdout  # a terminal gets colour
+    assert "[1/4]" not in result.stderr  # and the live display, not log lines
