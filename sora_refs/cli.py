@@ -73,6 +73,10 @@ def handles_errors(func: F) -> F:
             # `sora-refs list | head`: the reader left; that is not an error.
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise _fail(f"{exc.strerror or exc}{where}. Nothing was changed for references "
+                        "not yet finished.", 1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -355,6 +359,8 @@ def fetch(
     if not selected:
         raise UsageError("nothing to fetch: no reference matches the selection.")
     mirrors = parse_mirrors(mirror or [])
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"--dest {dest} is a file; give a folder (it is created if missing).")
     plans = fetch_mod.make_plans(m, selected, dest, prefer.value, mirrors)
     options = Options(jobs=jobs, per_host=per_host, delay=delay, read_timeout=timeout)
     started = time.monotonic()

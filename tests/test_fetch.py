@@ -478,3 +478,21 @@ def test_stale_pid_file_does_not_block(runner, web, tmp_path, small_manifest) ->
     (dest / ".sora-refs.pid").write_text("pid 999999, started 2020-01-01T00:00:00")
     result = _fetch(runner, web, dest, manifest=small_manifest)
     assert result.exit_code == 0, result.output
+
+
+def test_dest_that_is_a_file_is_a_usage_error(runner, tmp_path) -> None:
+    target = tmp_path / "file"
+    target.write_text("keep me")
+    result = runner.invoke(app, ["fetch", "--dest", str(target), "1"])
+    assert result.exit_code == 2
+    assert "is a file; give a folder" in result.stderr
+    assert target.read_text() == "keep me"
+
+
+def test_uncreatable_dest_is_reported_without_traceback(runner, tmp_path,
+                                                       small_manifest) -> None:
+    (tmp_path / "plain").write_text("x")
+    result = runner.invoke(app, ["--manifest", str(small_manifest), "fetch", "--dest",
+                                 str(tmp_path / "plain" / "lib")])
+    assert result.exit_code == 1
+    assert "Not a directory" in result.stderr and "Traceback" not in result.output
