@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from sora_refs import __version__
+from sora_refs import __version__, defaults
 from sora_refs.defaults import DEST_ENV, MANIFEST_ENV, MIRRORS_ENV
 from sora_refs.errors import EXIT_INTERRUPTED, SoraRefsError, UsageError
 
@@ -301,10 +301,10 @@ def fetch(
     dest: Annotated[
         Path, typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR",
                            help="Library folder the papers are filed into.")
-    ] = Path("papers"),
+    ] = Path(defaults.DEFAULT_DEST),
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, max=64, help="Downloads in flight in total.")
-    ] = 6,
+    ] = defaults.JOBS,
     per_host: Annotated[
         int | None,
         typer.Option("--per-host", min=1, max=32, show_default=False,
@@ -341,7 +341,7 @@ def fetch(
     timeout: Annotated[
         float, typer.Option("--timeout", min=1.0, max=3600.0,
                             help="Seconds without a byte before a download counts as stalled.")
-    ] = 30.0,
+    ] = defaults.READ_TIMEOUT,
 ) -> None:
     """Download, verify and file the papers' PDFs into per-category folders.
 
@@ -368,14 +368,13 @@ def fetch(
         _report(_dry_run(plans, dest, verify), started, dest, as_json)
         return
 
-    from sora_refs.defaults import LOCK_WAIT
     from sora_refs.library import run_lock
 
     err = _stderr()
     holder: list[fetch_mod.Fetcher] = []
     interrupted = False
     outcomes: list[fetch_mod.Outcome] = []
-    with run_lock(dest, LOCK_WAIT):
+    with run_lock(dest, defaults.LOCK_WAIT):
         events, live = _events(err, len(plans), as_json)
         try:
             import asyncio
