@@ -162,6 +162,24 @@ CategoryOpt = Annotated[
 ]
 
 
+DestOpt = Annotated[
+    Path | None,
+    typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR", show_default=False,
+                 help="Library folder to show the state of [default: ./papers when it "
+                      "exists]."),
+]
+
+
+def _library(dest: Path | None) -> Path | None:
+    """The library a reading command should describe: the given one or ./papers."""
+    if dest is not None:
+        if not dest.is_dir():
+            raise UsageError(f"--dest {dest} is not a folder.")
+        return dest
+    default = Path(defaults.DEFAULT_DEST)
+    return default if default.is_dir() else None
+
+
 @app.command("list")
 @handles_errors
 def list_(
@@ -178,16 +196,23 @@ def list_(
         ListFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ListFormat.table,
     as_json: Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")] = False,
+    dest: DestOpt = None,
 ) -> None:
-    """List the references, optionally filtered."""
+    """List the references, optionally filtered, with their state on disk."""
     m = _manifest(ctx)
     refs = m.select(category=category, year=year, venue=venue, search=search)
     if as_json:
         fmt = ListFormat.json
     from sora_refs import export
 
+    library = _library(dest)
+    disk = None
+    if library is not None:
+        from sora_refs.inventory import quick_status
+
+        disk = quick_status(m, refs, library)
     if fmt is ListFormat.json:
-        _write(export.to_json(refs))
+        _write(export.to_json(refs, disk))
     elif fmt is ListFormat.csv:
         _write(export.to_csv(refs))
     elif fmt is ListFormat.bibtex:
@@ -197,7 +222,7 @@ def list_(
 
         out = _stdout()
         title = f"{m.title}: {len(refs)} of {len(m.references)}"
-        out.print(reference_table(refs, title=title, width=out.width))
+        out.print(reference_table(refs, title=title, width=out.width, disk=disk))
 
 
 @app.command()
@@ -230,13 +255,19 @@ def stats(
         Path | None, typer.Option("--svg", help="Also save the picture as an SVG file.",
                                   show_default=False)
     ] = None,
+    dest: DestOpt = None,
 ) -> None:
-    """Counts and shares by venue, year and block, and the headline facts."""
+    """Counts and shares by venue, year and block, the headline facts, and what is on disk."""
     from sora_refs import stats as stats_mod
 
     m = _manifest(ctx)
     refs = m.select(category=category)
     data = stats_mod.compute(m, refs)
+    library = _library(dest)
+    if library is not None:
+        from sora_refs.inventory import library_totals
+
+        data["library"] = library_totals(m, refs, library)
     if as_json:
         from sora_refs.export import stats_json
 
@@ -368,32 +399,155 @@ def fetch(
         _report(_dry_run(plans, dest, verify), started, dest, as_json)
         return
 
-    from sora_refs.library import run_lock
-
-    err = _stderr()
-    holder: list[fetch_mod.Fetcher] = []
-    interrupted = False
-    outcomes: list[fetch_mod.Outcome] = []
-    with run_lock(dest, defaults.LOCK_WAIT):
-        events, live = _events(err, len(plans), as_json)
-        try:
-            import asyncio
-
-            with live:
-                outcomes = asyncio.run(fetch_mod.fetch(
-                    plans, dest, options, mirrors, events, force=force, deep=verify,
-                    on_fetcher=holder.append))
-        except KeyboardInterrupt:
-            interrupted = True
-            done = holder[0].outcomes if holder else {}
-            outcomes = [done.get(p.ref.n) or fetch_mod.Outcome(p.ref, "interrupted")
-                        for p in plans]
+    outcomes, interrupted = _execute_fetch(plans, dest, options, mirrors, force, verify,
+                                           as_json)
     _report(outcomes, started, dest, as_json)
     if interrupted:
-        err.print("Interrupted: finished papers are filed; partial downloads are kept and "
-                  "resume on the next run.", highlight=False)
+        _stderr().print("Interrupted: finished papers are filed; partial downloads are kept "
+                        "and resume on the next run.", highlight=False)
         raise typer.Exit(EXIT_INTERRUPTED)
     if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any],
+                   force: bool, deep: bool, quiet: bool) -> tuple[list[Any], bool]:
+    """Run the fetch engine under the destination's run lock, with progress on stderr.
+
+    Returns the outcomes and whether the person interrupted the run.
+    """
+    import asyncio
+
+    from sora_refs import fetch as fetch_mod
+    from sora_refs.library import run_lock
+
+    holder: list[fetch_mod.Fetcher] = []
+    with run_lock(dest, defaults.LOCK_WAIT):
+        events, live = _events(_stderr(), len(plans), quiet)
+        try:
+            with live:
+                outcomes = asyncio.run(fetch_mod.fetch(
+                    plans, dest, options, mirrors, events, force=force, deep=deep,
+                    on_fetcher=holder.append))
+        except KeyboardInterrupt:
+            done = holder[0].outcomes if holder else {}
+            return [done.get(p.ref.n) or fetch_mod.Outcome(p.ref, "interrupted")
+                    for p in plans], True
+    return outcomes, False
+
+
+@app.command("verify")
+@handles_errors
+def verify_(
+    ctx: typer.Context,
+    dest: Annotated[
+        Path, typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR",
+                           help="Library folder to check.")
+    ] = Path(defaults.DEFAULT_DEST),
+    category: CategoryOpt = None,
+    deep: Annotated[
+        bool, typer.Option("--deep", help="Re-hash every file and re-check its page 1, "
+                                          "instead of trusting size and time.")
+    ] = False,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Fetch again what is missing or broken.")
+    ] = False,
+    mirror: Annotated[
+        list[str] | None,
+        typer.Option("--mirror", envvar=MIRRORS_ENV, show_default=False, metavar="FROM=TO",
+                     help="With --fix: fetch URLs starting with FROM from TO instead."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")
+                       ] = False,
+) -> None:
+    """Check that every paper in the library is still there and still that paper.
+
+    Statuses: ok, missing, modified (sha256 or size differs from the lock but it is still
+    the paper), not-a-pdf, wrong-paper, unreadable; files of no reference are "extra",
+    leftovers of interrupted downloads "partial". Exit 0 when every reference is ok, 1
+    otherwise.
+    """
+    import json
+
+    from sora_refs.inventory import BROKEN, inspect
+
+    m = _manifest(ctx)
+    refs = m.select(category=category)
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"--dest {dest} is a file; give the library folder.")
+    items = inspect(m, refs, dest, deep=deep)
+    if fix:
+        broken = [it.ref for it in items if it.ref is not None and it.status in BROKEN]
+        if broken:
+            from sora_refs import fetch as fetch_mod
+            from sora_refs.download import Options
+            from sora_refs.sources import parse_mirrors
+
+            mirrors = parse_mirrors(mirror or [])
+            plans = fetch_mod.make_plans(m, broken, dest, "cited", mirrors)
+            _, interrupted = _execute_fetch(plans, dest, Options(), mirrors, False, False,
+                                            as_json)
+            if interrupted:
+                raise typer.Exit(EXIT_INTERRUPTED)
+            items = inspect(m, refs, dest, deep=deep)
+    if as_json:
+        _write(json.dumps([it.as_dict() for it in items], indent=2) + "\n")
+    else:
+        from sora_refs.render import verify_view
+
+        _stdout().print(verify_view(items, str(dest)))
+    if any(it.ref is not None and it.status != "ok" for it in items):
+        raise typer.Exit(1)
+
+
+@app.command("import")
+@handles_errors
+def import_(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path], typer.Argument(help="PDF files, and folders searched for *.pdf.",
+                                   show_default=False, metavar="PATH")
+    ],
+    dest: Annotated[
+        Path, typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR",
+                           help="Library folder to file the papers into.")
+    ] = Path(defaults.DEFAULT_DEST),
+    move: Annotated[
+        bool, typer.Option("--move", help="Move the files instead of copying them.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be filed where; touch nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")
+                       ] = False,
+) -> None:
+    """File PDFs you already have into the library, after identifying each one.
+
+    Each PDF is matched by the arXiv stamp on page 1, the title on page 1 or its metadata,
+    and accepted only when page 1 confirms it. Inputs are copied (or moved with --move);
+    a verified file in the library is never overwritten. Exit 0 when every file was
+    handled (unmatched files are reported, not errors), 1 when one could not be filed.
+    """
+    import contextlib
+    import json
+
+    from sora_refs.importer import collect, run_import
+    from sora_refs.library import run_lock
+
+    m = _manifest(ctx)
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"--dest {dest} is a file; give the library folder.")
+    inputs = collect(paths)
+    guard = contextlib.nullcontext() if dry_run else run_lock(dest, defaults.LOCK_WAIT)
+    with guard:
+        results = run_import(m, inputs, dest, move=move, dry_run=dry_run)
+    if as_json:
+        _write(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
+    else:
+        from sora_refs.render import import_view
+
+        _stdout().print(import_view(results, str(dest)))
+    if any(r.status == "error" for r in results):
         raise typer.Exit(1)
 
 

@@ -101,4 +101,12 @@ class BlockedError(FetchError):
 
 
 class VerificationError(FetchError):
-    """The downloaded file is not a valid PDF, or not the paper that was asked for."""
+    """The file is not a valid PDF, or not the paper that was asked for.
+
+    ``kind`` is the library status it amounts to: "not-a-pdf", "unreadable" or
+    "wrong-paper".
+    """
+
+    def __init__(self, message: str, url: str | None = None, kind: str = "wrong-paper") -> None:
+        super().__init__(message, url=url)
+        self.kind = kind

@@ -39,8 +39,13 @@ _LATEX_SPECIALS = {
 }
 
 
-def to_json(refs: Sequence[Reference]) -> str:
-    return json.dumps([r.as_dict() for r in refs], ensure_ascii=False, indent=2) + "\n"
+def to_json(refs: Sequence[Reference], disk: dict[int, str] | None = None) -> str:
+    """The documented array; with a library, each object also has ``status`` on disk."""
+    rows = [r.as_dict() for r in refs]
+    if disk is not None:
+        for row in rows:
+            row["status"] = disk.get(row["n"], "missing")
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
 
 def to_csv(refs: Sequence[Reference]) -> str:

@@ -7,6 +7,7 @@ which console they go to.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -27,9 +28,13 @@ def percent(x: float) -> str:
 
 
 def reference_table(
-    refs: Sequence[Reference], title: str | None = None, width: int = 80
+    refs: Sequence[Reference], title: str | None = None, width: int = 80,
+    disk: dict[int, str] | None = None,
 ) -> Table:
-    """The list view; below ``WIDE`` columns category paths break after the block."""
+    """The list view; below ``WIDE`` columns category paths break after the block.
+
+    ``disk`` adds a column with each reference's state in the library.
+    """
     table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", expand=False)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Title", ratio=4, overflow="fold")
@@ -37,10 +42,16 @@ def reference_table(
     table.add_column("Year", justify="right", no_wrap=True)
     table.add_column("Venue", no_wrap=True)
     table.add_column("Category", ratio=2, no_wrap=True, overflow="ellipsis")
+    if disk is not None:
+        table.add_column("On disk", no_wrap=True)
     for r in refs:
         category = r.category if width >= WIDE else r.category.replace("/", "/\n")
-        table.add_row(str(r.n), r.short_title(56), r.first_author_surname, str(r.year),
-                      r.venue, category)
+        row: list[Any] = [str(r.n), r.short_title(56), r.first_author_surname, str(r.year),
+                          r.venue, category]
+        if disk is not None:
+            state = disk.get(r.n, "missing")
+            row.append(Text(state, style=_CHECK_STYLE.get(state, "")))
+        table.add_row(*row)
     if not refs:
         table.caption = "no reference matches"
     return table
@@ -73,6 +84,13 @@ def _bar(count: int, top: int) -> Text:
 def stats_view(data: dict[str, Any]) -> RenderableType:
     total = data["total"]
     parts: list[RenderableType] = []
+    lib = data.get("library")
+    if lib:
+        parts.append(Text(
+            f"Library {lib['dest']}: {lib['present']} of {lib['total']} present and verified "
+            f"({human_bytes(lib['bytes'])}, {lib['pages']:,} pages); {lib['missing']} missing"
+            + (f", {lib['unverified']} unverified" if lib["unverified"] else ""),
+            style="bold"))
     h = data.get("headline") or {}
     if h:
         lines = Text()
@@ -303,3 +321,60 @@ class RichEvents:
         if task is not None:
             self.progress.remove_task(task)
         self.overall.advance(self._overall_task)
+
+
+# ---------------------------------------------------------------- verify and import
+
+_CHECK_STYLE = {"ok": "green", "missing": "yellow", "modified": "magenta",
+                "not-a-pdf": "bold red", "wrong-paper": "bold red", "unreadable": "red",
+                "extra": "cyan", "partial": "cyan", "imported": "green", "moved": "green",
+                "would-import": "magenta", "present": "cyan", "duplicate": "yellow",
+                "unmatched": "yellow", "error": "bold red", "unverified": "yellow"}
+
+
+def verify_view(items: Sequence[Any], dest: str) -> RenderableType:
+    """One row per reference, then stray files; details for anything not ok."""
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", title=f"sora-refs verify {dest}")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Title / file", ratio=3, overflow="fold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Size", justify="right", no_wrap=True)
+    table.add_column("Pages", justify="right", no_wrap=True)
+    counts: dict[str, int] = {}
+    notes: list[RenderableType] = []
+    from rich.padding import Padding
+
+    for it in items:
+        counts[it.status] = counts.get(it.status, 0) + 1
+        label = it.ref.short_title(48) if it.ref else str(it.path)
+        table.add_row(str(it.ref.n) if it.ref else "", label,
+                      Text(it.status, style=_CHECK_STYLE.get(it.status, "")),
+                      human_bytes(it.bytes), str(it.pages) if it.pages else "—")
+        if it.status not in ("ok", "missing") and it.detail:
+            head = f"{it.ref.n}. {it.ref.title}" if it.ref else str(it.path)
+            notes.append(Text(f"{head} — {it.status}", style="bold"))
+            notes.append(Padding(Text(it.detail), (0, 0, 0, 3)))
+    table.caption = ", ".join(f"{n} {s}" for s, n in counts.items())
+    return Group(table, *notes) if notes else table
+
+
+def import_view(results: Sequence[Any], dest: str) -> RenderableType:
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", title=f"sora-refs import → {dest}")
+    table.add_column("Input", ratio=2, overflow="fold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("How", no_wrap=True)
+    table.add_column("Why / where", ratio=3, overflow="fold")
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+        where = r.detail
+        if not where and r.path:
+            try:
+                where = str(r.path.relative_to(Path(dest).resolve()))
+            except ValueError:
+                where = str(r.path)
+        table.add_row(str(r.input), Text(r.status, style=_CHECK_STYLE.get(r.status, "")),
+                      str(r.ref.n) if r.ref else "", r.method or "", where)
+    table.caption = f"{len(results)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+    return table

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from sora_refs.errors import VerificationError
 from sora_refs.manifest import Reference
+from sora_refs.pdfcheck import PdfFacts
 
 # The PDF header may follow up to 1 KiB of junk (the spec tolerates it); the
 # end-of-file marker sits in the last few hundred bytes, give or take padding.
@@ -31,13 +31,6 @@ FUZZY_TITLE = 0.9
 _STAMP_RE = re.compile(
     r"arXiv\s*:\s*(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\s*\[", re.IGNORECASE
 )
-
-
-@dataclass(frozen=True)
-class PdfFacts:
-    pages: int
-    text: str
-    meta_title: str
 
 
 @dataclass(frozen=True)
@@ -70,42 +63,23 @@ def check_structure(path: Path) -> None:
             fh.seek(max(0, size - TAIL_BYTES))
             tail = fh.read()
     except OSError as exc:
-        raise VerificationError(f"cannot read the file: {exc.strerror or exc}") from None
+        raise VerificationError(f"cannot read the file: {exc.strerror or exc}",
+                                kind="unreadable") from None
     if b"%PDF-" not in head:
-        what = "an HTML page" if looks_like_html(head) else f"{_preview(head)!r}"
-        raise VerificationError(f"not a PDF: expected '%PDF-' at the start, found {what}")
+        what = ("an empty file" if not head else "an HTML page" if looks_like_html(head)
+                else f"{_preview(head)!r}")
+        raise VerificationError(f"not a PDF: expected '%PDF-' at the start, found {what}",
+                                kind="not-a-pdf")
     if b"%%EOF" not in tail:
-        raise VerificationError("the PDF is truncated: no '%%EOF' marker near its end")
+        raise VerificationError("the PDF is truncated: no '%%EOF' marker near its end",
+                                kind="unreadable")
 
 
 def read_pdf(path: Path) -> PdfFacts:
-    """Open with pypdf; the page count and page 1's text."""
-    import pypdf
-    from pypdf.errors import PdfReadError
+    """Page count and page 1's text, read by a bounded worker process."""
+    from sora_refs.pdfcheck import pool
 
-    # pypdf reports recoverable damage (common in real papers) as log warnings.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
-        reader = pypdf.PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception:  # pypdf raises several kinds here
-                ok = 0
-            if not ok:
-                raise VerificationError("the PDF is encrypted with a password")
-        pages = len(reader.pages)
-        if pages == 0:
-            raise VerificationError("the PDF has no pages")
-        text = reader.pages[0].extract_text() or ""
-        meta = reader.metadata
-        meta_title = str(meta.title or "") if meta else ""
-    except VerificationError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError, AssertionError, NotImplementedError) as exc:
-        raise VerificationError(f"pypdf cannot read it: {exc}") from None
-    return PdfFacts(pages=pages, text=text, meta_title=meta_title)
+    return pool().facts(path)
 
 
 def normalise(text: str) -> str:
@@ -123,6 +97,11 @@ def normalise(text: str) -> str:
 def compact(text: str) -> str:
     """:func:`normalise` without spaces: extraction often drops or adds them."""
     return normalise(text).replace(" ", "")
+
+
+def arxiv_base(identifier: str) -> str:
+    """An arXiv id without its version: '1706.03762v5' -> '1706.03762'."""
+    return re.sub(r"v\d+$", "", identifier)
 
 
 def arxiv_stamps(text: str) -> list[str]:
@@ -192,7 +171,7 @@ def identify(ref: Reference, text: str) -> str:
         VerificationError: naming what was expected and what page 1 shows.
     """
     stamps = arxiv_stamps(text)
-    own = re.sub(r"v\d+$", "", ref.arxiv) if ref.arxiv else None
+    own = arxiv_base(ref.arxiv) if ref.arxiv else None
     foreign = [s for s in stamps if s != own]
     if ref.arxiv and foreign and own not in stamps:
         raise VerificationError(
@@ -205,7 +184,8 @@ def identify(ref: Reference, text: str) -> str:
         return "arxiv-id"
     if not text.strip():
         raise VerificationError(
-            f"cannot confirm it is {_q(ref.title)}: page 1 has no text layer")
+            f"cannot confirm it is {_q(ref.title)}: page 1 has no text layer "
+            "(a scan?)", kind="unreadable")
     raise VerificationError(
         f"wrong paper: expected {_q(ref.title)}, page 1 reads {_q(_first_line(text))}"
     )
@@ -228,4 +208,4 @@ def _q(text: str) -> str:
 
 
 def _preview(head: bytes) -> str:
-    return head[:24].decode("latin-1", "replace").strip() or "an empty file"
+    return head[:24].decode("latin-1", "replace").strip()
