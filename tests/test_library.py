@@ -118,11 +118,13 @@ def test_verify_fix_refetches_broken_and_keeps_modified(runner, library, small_m
 def test_verify_table_names_the_problem(runner, library, small_manifest) -> None:
     m, dest = library
     (dest / relative_path(m, m.references[3])).unlink()
+    (dest / relative_path(m, m.references[2])).write_bytes(b"<html></html>")
     result = runner.invoke(app, ["--manifest", str(small_manifest), "verify", "--dest",
                                  str(dest)])
     assert result.exit_code == 1
     out = " ".join(result.stdout.split())
-    assert "3 ok, 1 missing" in out and "4. A Technical Report — missing" in out
+    assert "2 ok, 1 not-a-pdf, 1 missing" in out
+    assert "3. Third Paper, Ünïcode Title — not-a-pdf not a PDF: expected '%PDF-'" in out
 
 
 # ---------------------------------------------------------------- list and stats
