@@ -436,6 +436,128 @@ def _execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any
     return outcomes, False
 
 
+MirrorOpt = Annotated[
+    list[str] | None,
+    typer.Option("--mirror", envvar=MIRRORS_ENV, show_default=False, metavar="FROM=TO",
+                 help="Request URLs starting with FROM from TO instead (repeatable)."),
+]
+
+
+@app.command()
+@handles_errors
+def check(
+    ctx: typer.Context,
+    category: CategoryOpt = None,
+    mirror: MirrorOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")
+                       ] = False,
+) -> None:
+    """Compare the manifest with arXiv's metadata; never edits the manifest.
+
+    One batched query to the arXiv API for every reference with an arXiv id. Reports
+    titles, authors, first-version years (only for papers cited as arXiv preprints),
+    newer versions of pinned ids, withdrawn papers and ids arXiv does not know. Exit 0
+    when all agree, 1 when something differs, 2 when the API cannot be reached.
+    """
+    import json
+
+    from sora_refs.arxiv_meta import check as check_refs
+    from sora_refs.sources import parse_mirrors
+
+    m = _manifest(ctx)
+    mirrors = parse_mirrors(mirror or [])
+    results = check_refs(m, m.select(category=category), mirrors,
+                         delay=defaults.ARXIV_API_DELAY, retries=defaults.ARXIV_API_RETRIES)
+    if as_json:
+        _write(json.dumps([c.as_dict() for c in results], ensure_ascii=False, indent=2) + "\n")
+    else:
+        from sora_refs.render import check_view
+
+        _stdout().print(check_view(results))
+    if any(c.status != "agrees" for c in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+@handles_errors
+def add(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[str], typer.Argument(help="arXiv identifiers, e.g. 2212.09748.",
+                                  show_default=False, metavar="ARXIV_ID")
+    ],
+    category: Annotated[
+        str, typer.Option("--category", "-c", metavar="PATH", show_default=False,
+                          help="Exact category path for the new references.")
+    ],
+    mirror: MirrorOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the new entries; change nothing.")
+    ] = False,
+) -> None:
+    """Append references to the manifest with their metadata from arXiv.
+
+    Numbers continue after the last reference; keys follow the manifest's style. The
+    file's comments and order are kept: the entries are inserted as text at the end of
+    its references list, and the result is validated before it is written.
+    """
+    from sora_refs import editing
+    from sora_refs.arxiv_meta import fetch_records
+    from sora_refs.manifest import ARXIV_RE, default_manifest_path
+    from sora_refs.sources import parse_mirrors
+    from sora_refs.verify import arxiv_base
+
+    m = _manifest(ctx)
+    path = ctx.obj.get("manifest") if ctx.obj else None
+    path = Path(path) if path else default_manifest_path()
+    wanted = []
+    for raw in ids:
+        ident = raw.strip().removeprefix("arXiv:").removeprefix("arxiv:")
+        if not ARXIV_RE.match(ident):
+            raise UsageError(f"{raw!r} is not an arXiv id (expected e.g. 2212.09748).")
+        base = arxiv_base(ident)
+        for r in m.references:
+            if r.arxiv and arxiv_base(r.arxiv) == base:
+                raise UsageError(f"arXiv:{base} is already reference {r.n} ({r.key}) in "
+                                 f"{path.name}.")
+        if base not in wanted:
+            wanted.append(base)
+    category = editing.require_category(m, category)
+    records = fetch_records(wanted, parse_mirrors(mirror or []),
+                            delay=defaults.ARXIV_API_DELAY, retries=defaults.ARXIV_API_RETRIES)
+    missing = [i for i in wanted if i not in records]
+    if missing:
+        raise UsageError(f"arXiv knows no paper with the id {', '.join(missing)}; nothing "
+                         "was added.")
+    entries = editing.add_from_arxiv(m, [records[i] for i in wanted], category)
+    text = path.read_text(encoding="utf-8")
+    new_text = editing.append_references(path, text, entries)
+    if dry_run:
+        _write("".join(editing.entry_text(e, 2, 4) for e in entries))
+        return
+    editing.write_manifest(path, new_text)
+    for e in entries:
+        _stderr().print(f"Added {e['n']}. {e['title']} ({e['key']}) to {path}",
+                        highlight=False, markup=False)
+
+
+@app.command()
+@handles_errors
+def init(
+    path: Annotated[Path, typer.Argument(help="The new manifest file.", show_default=False)],
+    title: Annotated[
+        str | None, typer.Option("--title", help="A title for the reading list.",
+                                 show_default=False)
+    ] = None,
+) -> None:
+    """Start your own reading list: write a new manifest with a small category tree."""
+    from sora_refs.editing import init as init_manifest
+
+    init_manifest(path, title)
+    _stderr().print(f"Created {path}. Next: sora-refs --manifest {path} add ARXIV_ID "
+                    "--category basics", highlight=False, markup=False)
+
+
 @app.command("verify")
 @handles_errors
 def verify_(

@@ -17,6 +17,11 @@ ARXIV_DELAY = 3.0
 VENUE_CONNECTIONS = 4
 VENUE_DELAY = 0.0
 
+# The arXiv API's terms: no more than one request every three seconds. The arxiv
+# package enforces the delay; its retries cover the API's occasional 503s.
+ARXIV_API_DELAY = 3.0
+ARXIV_API_RETRIES = 3
+
 # Downloads in flight in total. More than the number of distinct hosts buys
 # nothing once per-host limits apply; 6 covers arXiv plus the five venue hosts.
 JOBS = 6

@@ -378,3 +378,29 @@ def import_view(results: Sequence[Any], dest: str) -> RenderableType:
                       str(r.ref.n) if r.ref else "", r.method or "", where)
     table.caption = f"{len(results)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items())
     return table
+
+
+def check_view(results: Sequence[Any]) -> RenderableType:
+    """The manifest against arXiv: one row per reference, the differences spelled out."""
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", title="sora-refs check (arXiv)")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Title", ratio=3, overflow="fold")
+    table.add_column("arXiv", no_wrap=True)
+    table.add_column("Latest", justify="right", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    style = {"agrees": "green", "differs": "bold red", "missing": "bold red"}
+    notes: list[RenderableType] = []
+    from rich.padding import Padding
+
+    for c in results:
+        table.add_row(str(c.ref.n), c.ref.short_title(48), c.ref.arxiv or "",
+                      f"v{c.record.version}" if c.record else "—",
+                      Text(c.status, style=style.get(c.status, "")))
+        if c.differences:
+            notes.append(Text(f"{c.ref.n}. {c.ref.title}", style="bold"))
+            for field, mine, theirs in c.differences:
+                notes.append(Padding(Text(f"{field}: manifest {mine!r}, arXiv {theirs!r}"),
+                                     (0, 0, 0, 3)))
+    agree = sum(1 for c in results if c.status == "agrees")
+    table.caption = f"{len(results)} references with an arXiv id: {agree} agree"
+    return Group(table, *notes) if notes else table

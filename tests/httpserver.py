@@ -10,6 +10,7 @@ Faults are queued per resource and consumed one per request:
     "429-date:S"      the same with Retry-After as an HTTP date
     "503" / "503:S"   Service Unavailable (with Retry-After when S is given)
     "500", "403", "404", "410"
+    "status:N"        the resource's own body with status N (an API's error feed)
     "drop"            send headers and half the body, then reset the connection
     "short"           announce the full length, send 60 % and close
     "stall:S"         send half the body, then say nothing for S seconds
@@ -123,7 +124,8 @@ def _handler_for(host: Host) -> type[BaseHTTPRequestHandler]:
         def _serve(self, req: Request) -> None:
             if host.latency:
                 time.sleep(host.latency)
-            res = host.resources.get(self.path)
+            # Exact path first, then the path without its query (an API endpoint).
+            res = host.resources.get(self.path) or host.resources.get(self.path.split("?")[0])
             if res is None:
                 return self._simple(req, 404, b"not here", "text/plain")
             fault = res.faults.pop(0) if res.faults else ""
@@ -136,6 +138,8 @@ def _handler_for(host: Host) -> type[BaseHTTPRequestHandler]:
                 return self._simple(req, 429, b"slow down", "text/plain", {"Retry-After": when})
             if kind in ("429", "500", "503", "403", "404", "410"):
                 return self._simple(req, int(kind), b"no", "text/plain")
+            if kind == "status":  # this resource's body, with another status
+                return self._simple(req, int(arg), res.body, res.content_type)
             if kind == "html":
                 return self._simple(req, 200, BLOCK_PAGE, "text/html; charset=utf-8")
             if kind == "redirect":
