@@ -172,3 +172,21 @@ def web() -> Iterator[Web]:
 @pytest.fixture(scope="session")
 def real_manifest() -> Manifest:
     return load_manifest(REAL_MANIFEST)
+
+
+def numbered_manifest(tmp_path: Path, count: int, url: str, title: str = "Paper {i}") -> Path:
+    """A manifest of ``count`` one-category papers; ``url`` and ``title`` use ``{i}``."""
+    refs = "\n".join(
+        f"""  - n: {i}
+    key: p{i}
+    title: {title.format(i=i)}
+    authors: [A B]
+    year: 2020
+    venue: arXiv
+    urls: [{url.format(i=i)}]
+    category: c
+    note: x."""
+        for i in range(1, count + 1))
+    path = tmp_path / "numbered.yaml"
+    path.write_text(f"categories:\n  - slug: c\n    en: C\nreferences:\n{refs}\n")
+    return path

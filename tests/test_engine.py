@@ -21,7 +21,7 @@ from sora_refs.fetch import fetch, make_plans
 from sora_refs.library import LOCK_NAME, inside, relative_path, slugify
 from sora_refs.manifest import load_manifest
 from sora_refs.sources import candidate_urls, parse_mirrors, rewrite
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT, numbered_manifest, subprocess_env
 from tests.pdfs import make_pdf, pdf_for
 
 # ---------------------------------------------------------------- names
@@ -114,19 +114,7 @@ def _run(plans, dest, web, **opts):
 
 
 def test_a_host_that_keeps_failing_is_given_up(web, tmp_path: Path) -> None:
-    refs = "\n".join(
-        f"""  - n: {i}
-    key: p{i}
-    title: Paper {i}
-    authors: [A B]
-    year: 2020
-    venue: X
-    urls: [https://down.example.org/{i}.pdf]
-    category: c
-    note: x."""
-        for i in range(1, 6))
-    manifest = tmp_path / "m.yaml"
-    manifest.write_text(f"categories:\n  - slug: c\n    en: C\nreferences:\n{refs}\n")
+    manifest = numbered_manifest(tmp_path, 5, "https://down.example.org/{i}.pdf")
     m = load_manifest(manifest)
     for ref in m.references:
         web.serve(ref.urls[0], b"", faults=["503"] * 10)

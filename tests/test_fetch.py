@@ -15,7 +15,7 @@ import pytest
 from sora_refs.cli import app
 from sora_refs.library import LOCK_NAME, LockFile, relative_path, run_lock
 from sora_refs.manifest import load_manifest
-from tests.conftest import SMALL_MANIFEST, Web
+from tests.conftest import SMALL_MANIFEST, Web, numbered_manifest
 from tests.pdfs import make_pdf, pdf_for
 
 
@@ -296,19 +296,8 @@ def test_redirect_to_a_non_http_scheme_is_refused(runner, web, tmp_path,
 
 
 def test_per_host_limit_and_delay_are_kept(runner, web, tmp_path) -> None:
-    refs = "\n".join(
-        f"""  - n: {i}
-    key: p{i}
-    title: Paper Number {i} On Things
-    authors: [A B]
-    year: 2020
-    venue: arXiv
-    urls: [https://arxiv.org/pdf/2001.{i:05d}]
-    category: c
-    note: x."""
-        for i in range(1, 9))
-    manifest = tmp_path / "m.yaml"
-    manifest.write_text(f"categories:\n  - slug: c\n    en: C\nreferences:\n{refs}\n")
+    manifest = numbered_manifest(tmp_path, 8, "https://arxiv.org/pdf/2001.{i:05d}",
+                                 "Paper Number {i} On Things")
     m = load_manifest(manifest)
     arxiv = web.host("https://arxiv.org")
     arxiv.latency = 0.05
