@@ -187,6 +187,11 @@ def human_bytes(n: int | None) -> str:
     return f"{n} B"
 
 
+# Above this many references the summary table lists only those that need attention
+# (a 2,000-row table helps nobody and takes seconds to lay out); --json has them all.
+SUMMARY_ROWS = 200
+
+
 def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str) -> RenderableType:
     """The table printed after a fetch: one row per reference, reasons for failures."""
     from urllib.parse import urlsplit
@@ -201,9 +206,12 @@ def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str) -> Rendera
     table.add_column("Time", justify="right", no_wrap=True)
     counts: dict[str, int] = {}
     total_bytes = 0
+    many = len(outcomes) > SUMMARY_ROWS
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
         total_bytes += o.bytes or 0
+        if many and o.status in ("downloaded", "present"):
+            continue
         host = urlsplit(o.source or o.url).netloc if (o.source or o.url) else "—"
         seconds = f"{o.seconds:.1f} s" if o.status in ("downloaded", "resumed") else ""
         table.add_row(str(o.ref.n), o.ref.short_title(44),
@@ -214,6 +222,8 @@ def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str) -> Rendera
              if counts.get(s)]
     table.caption = (f"{len(outcomes)} references: {', '.join(parts) or 'nothing to do'}; "
                      f"{human_bytes(total_bytes)} in the library; {elapsed:.1f} s")
+    if many:
+        table.caption += " (downloaded and present ones not listed; --json has every row)"
     from rich.padding import Padding
 
     notes: list[RenderableType] = []
@@ -252,10 +262,11 @@ class LineEvents:
             detail = f"{human_bytes(o.bytes)}, {o.pages} page{'s' if o.pages != 1 else ''}"
         else:
             detail = ""
-        self.console.print(
+        # Plain writes: rich's layout engine is wasted on one log line per paper.
+        self.console.file.write(
             f"[{self.done:>{len(str(self.total))}}/{self.total}] {o.status:<10} "
-            f"{o.ref.n}. {o.ref.short_title(50)}" + (f" ({detail})" if detail else ""),
-            markup=False, highlight=False, soft_wrap=True)
+            f"{o.ref.n}. {o.ref.short_title(50)}" + (f" ({detail})" if detail else "") + "\n")
+        self.console.file.flush()
 
 
 class RichEvents:

@@ -1,0 +1,192 @@
+"""The benchmark suite: every measurement of issue 6 in one run, one table.
+
+    python benchmarks/run.py            # the full suite (several minutes)
+    python benchmarks/run.py --quick    # a tiny configuration (the smoke test uses it)
+
+Needs no network: loopback servers stand in for arXiv and the venue hosts (see
+benchmarks/fetch.py for the emulated network). Times are medians of --runs
+runs; every ratio is computed from numbers measured in this same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE), str(ROOT)]
+
+import fetch as cold  # noqa: E402
+import startup  # noqa: E402
+
+from sora_refs.manifest import load_manifest  # noqa: E402
+from tests.conftest import Web  # noqa: E402
+from tests.pdfs import make_pdf  # noqa: E402
+
+ENV = dict(os.environ, NO_COLOR="1", COLUMNS="100")
+
+
+def sora(args: list[str], manifest: Path | None = None) -> tuple[float, int, int]:
+    """Run sora-refs; wall seconds, exit code and the peak RSS (kB) of that process."""
+    pre = ["--manifest", str(manifest)] if manifest else []
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "sora_refs", *pre, *args], cwd=ROOT,
+                            env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code
+    return took, code, usage.ru_maxrss
+
+
+def served(web: Web) -> int:
+    return sum(r.sent for r in web.requests())
+
+
+def section_fetch(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> None:
+    manifest = load_manifest(ROOT / "refs.yaml")
+    web = Web()
+    try:
+        sizes = cold.serve(web, manifest, args.scale, args.latency, args.bandwidth)
+        urls = [r.urls[0] for r in manifest.references]
+        times: dict[str, list[float]] = {"sora": [], "seq": [], "curl": []}
+        warm: list[float] = []
+        warm_requests = []
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                t = Path(tmp)
+                times["sora"].append(cold.run_sora(web, t / "sora", args.per_host, args.jobs))
+                before = len(web.requests())
+                took, _, _ = sora(["fetch", "--dest", str(t / "sora"), *web.mirror_args()])
+                warm.append(took)
+                warm_requests.append(len(web.requests()) - before)
+                times["seq"].append(cold.run_sequential(web, urls, t / "seq"))
+                times["curl"].append(cold.run_curl(web, urls, t / "curl", args.jobs))
+        # Resume: stop a cold fetch once half the bytes are through, then run it again.
+        total = sum(sizes.values())
+        with tempfile.TemporaryDirectory() as tmp:
+            dest = Path(tmp) / "lib"
+            start_bytes = served(web)
+            cmd = [sys.executable, "-m", "sora_refs", "fetch", "--dest", str(dest),
+                   "--delay", "0", "--per-host", str(args.per_host), "--jobs", str(args.jobs),
+                   *web.mirror_args()]
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            while served(web) - start_bytes < total / 2 and proc.poll() is None:
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)
+            subprocess.run(cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True)
+            resumed_bytes = served(web) - start_bytes
+    finally:
+        web.stop()
+    bound = cold.lower_bound(sizes, args.per_host, args.latency, args.bandwidth)
+    s, q, c = (statistics.median(times[k]) for k in ("sora", "seq", "curl"))
+    rows += [
+        ("cold fetch, 32 papers", f"{s:.2f} s", f"{total / 1e6:.0f} MB from 6 hosts"),
+        ("  sequential urlretrieve loop", f"{q:.2f} s", f"sora-refs {q / s:.1f}x faster"),
+        ("  curl --parallel (no checks)", f"{c:.2f} s", f"sora-refs takes {s / c:.2f}x its time"),
+        ("  per-host lower bound", f"{bound:.2f} s", f"sora-refs takes {s / bound:.2f}x it"),
+        ("warm re-run (all present)", f"{statistics.median(warm):.2f} s",
+         f"{max(warm_requests)} HTTP requests"),
+        ("resume after Ctrl-C at half", f"{resumed_bytes / 1e6:.0f} MB",
+         f"{resumed_bytes / total:.2f}x the library's size"),
+    ]
+
+
+def section_startup(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> None:
+    times = startup.measure(args.startup_runs)
+    base = statistics.median(times["python -c 'import typer'"])
+    rows.append(("python -c 'import typer'", f"{base * 1000:.0f} ms", "1.00x"))
+    for name in ("sora-refs --help", "sora-refs list", "sora-refs stats"):
+        med = statistics.median(times[name])
+        rows.append((f"  {name}", f"{med * 1000:.0f} ms", f"{med / base:.2f}x import typer"))
+
+
+def section_memory(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        big = args.big_mb * 1_000_000
+        m = cold_manifest(t / "m.yaml", 3)
+        web = Web()
+        try:
+            for i, ref in enumerate(load_manifest(m).references):
+                web.serve(ref.urls[0], make_pdf(ref.title, pad_to=big if i == 0 else 200_000))
+            took, code, rss = sora(["fetch", "--dest", str(t / "lib"), *web.mirror_args()], m)
+        finally:
+            web.stop()
+    rows.append((f"peak RSS, fetch with a {args.big_mb} MB file", f"{rss / 1024:.0f} MB",
+                 f"exit {code}, {took:.1f} s"))
+
+
+def cold_manifest(path: Path, count: int) -> Path:
+    refs = "\n".join(
+        f"  - {{n: {i}, key: p{i}, title: Generated Paper Number {i} About Things, "
+        f"authors: [A B], year: {2000 + i % 24}, venue: {['arXiv', 'ICML', 'CVPR'][i % 3]}, "
+        f"urls: ['https://fast.example.org/{i}.pdf'], category: c{i % 4}, note: x.}}"
+        for i in range(1, count + 1))
+    cats = "\n".join(f"  - {{slug: c{j}, en: Category {j}}}" for j in range(4))
+    path.write_text(f"categories:\n{cats}\nreferences:\n{refs}\n")
+    return path
+
+
+def section_scale(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        for count in args.scale_sizes:
+            m = cold_manifest(t / f"m{count}.yaml", count)
+            lt, _, lrss = sora(["list"], m)
+            st, _, _ = sora(["stats"], m)
+            rows.append((f"{count:,} references: list / stats", f"{lt:.2f} / {st:.2f} s",
+                         f"list peak RSS {lrss / 1024:.0f} MB"))
+        count = args.fetch_scale
+        m = cold_manifest(t / "f.yaml", count)
+        web = Web()
+        try:
+            for ref in load_manifest(m).references:
+                web.serve(ref.urls[0], make_pdf(ref.title))
+            took, code, rss = sora(["fetch", "--dest", str(t / "lib"), "--per-host", "8",
+                                    "--jobs", "8", *web.mirror_args()], m)
+        finally:
+            web.stop()
+        rows.append((f"fetch {count:,} tiny papers, one host", f"{took:.1f} s",
+                     f"{count / took:.0f} files/s, peak RSS {rss / 1024:.0f} MB, exit {code}"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, one run: a smoke test")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    args.latency, args.bandwidth, args.per_host, args.jobs = 0.08, 4e6, 4, 8
+    args.scale, args.startup_runs, args.big_mb = 1.0, 11, 500
+    args.scale_sizes, args.fetch_scale = [2000, 10000], 2000
+    if args.quick:
+        args.runs, args.scale, args.startup_runs, args.big_mb = 1, 0.002, 1, 2
+        args.latency, args.bandwidth = 0.0, 1e9
+        args.scale_sizes, args.fetch_scale = [50], 20
+
+    rows: list[tuple[str, str, str]] = []
+    for section in (section_fetch, section_startup, section_memory, section_scale):
+        section(args, rows)
+    print(f"sora-refs benchmarks — {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}; latency {args.latency * 1000:.0f} ms, "
+          f"{args.bandwidth / 1e6:.0f} MB/s per connection, --per-host {args.per_host} "
+          f"--jobs {args.jobs}; medians of {args.runs} runs")
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>12}  {note}")
+
+
+if __name__ == "__main__":
+    main()
