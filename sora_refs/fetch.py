@@ -182,6 +182,11 @@ class Fetcher:
                 if not exc.retry:
                     self._dead_urls.add(url)
                 continue
+            except OSError as exc:  # filing it failed: a full disk, a vanished folder
+                attempts += 1
+                where = f" ({exc.filename})" if exc.filename else ""
+                reasons.append(f"cannot file it: {exc.strerror or exc}{where}")
+                continue
             outcome.attempts += attempts
             outcome.seconds = time.monotonic() - started
             outcome.tried = reasons
@@ -214,6 +219,10 @@ class Fetcher:
         def sink(new: int, total: int | None, offset: int) -> None:
             self.events.advance(plan.ref, new, total, offset)
 
+        from sora_refs.pdfcheck import pool
+
+        # Workers start while the first bytes arrive, not when the first file is done.
+        pool().warm()
         got = await self.engine.download(url, plan.final, sink)
         part = part_path(plan.final)
         try:

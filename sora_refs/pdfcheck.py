@@ -120,6 +120,15 @@ class Pool:
         return PdfFacts(int(answer["pages"]), str(answer["text"]),  # type: ignore[call-overload]
                         str(answer.get("meta_title") or ""), str(answer.get("meta_author") or ""))
 
+    def warm(self, count: int | None = None) -> None:
+        """Start workers now, so that their start-up overlaps the downloads."""
+        with self._lock:
+            missing = min(count or self.size, self.size) - len(self._all)
+            for _ in range(max(0, missing)):
+                w = Worker(self.argv)
+                self._all.append(w)
+                self._idle.put(w)
+
     def _retire(self, worker: Worker) -> None:
         worker.kill()
         with self._lock:

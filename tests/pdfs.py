@@ -97,7 +97,9 @@ def make_pdf(
     pdf = assemble(b"")
     if pad_to and pad_to > len(pdf) + 64:
         pad = pad_to - len(pdf) - 64
-        pdf = assemble(random.Random(seed).randbytes(pad))
+        # A random megabyte, repeated: incompressible enough, and cheap for 500 MB.
+        block = random.Random(seed).randbytes(min(pad, 1 << 20))
+        pdf = assemble(block * (pad // len(block)) + block[: pad % len(block)])
     return pdf
 
 
