@@ -162,6 +162,9 @@ CategoryOpt = Annotated[
 ]
 
 
+# Longer lists are printed as plain aligned text rather than a rich table.
+PLAIN_ROWS = 300
+
 DestOpt = Annotated[
     Path | None,
     typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR", show_default=False,
@@ -217,6 +220,9 @@ def list_(
         _write(export.to_csv(refs))
     elif fmt is ListFormat.bibtex:
         _write(export.to_bibtex(refs))
+    elif len(refs) > PLAIN_ROWS:
+        _write(f"{m.title}: {len(refs)} of {len(m.references)}\n"
+               + export.plain_table(refs, disk))
     else:
         from sora_refs.render import reference_table
 

@@ -6,6 +6,7 @@ manifest sees all of them at once, each with its file and line.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -212,6 +213,49 @@ def default_manifest_path() -> Path:
     return here.parent / "refs.yaml"
 
 
+# Manifests larger than this are cached, validated, as JSON: pyyaml needs about
+# 0.2 ms per reference (2 s for 10,000), JSON a hundredth of that. Smaller ones,
+# Sora's 32 among them, parse in milliseconds and never touch the cache.
+CACHE_MIN_BYTES = 64 * 1024
+CACHE_ENV = "SORA_REFS_CACHE"
+
+
+def _cache_file(p: Path, size: int, mtime_ns: int) -> Path | None:
+    import hashlib
+
+    from sora_refs import __version__
+
+    base = os.environ.get(CACHE_ENV) or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    if not os.environ.get(CACHE_ENV):
+        root = root / "sora-refs"
+    key = f"{p.resolve()}|{size}|{mtime_ns}|{__version__}".encode()
+    return root / f"manifest-{hashlib.sha256(key).hexdigest()[:24]}.json"
+
+
+def _to_cache(m: Manifest) -> dict[str, Any]:
+    def cat(c: Category) -> dict[str, Any]:
+        return {"slug": c.slug, "en": c.en, "zh": c.zh, "path": c.path, "index": c.index,
+                "children": [cat(x) for x in c.children]}
+
+    return {"title": m.title, "categories": [cat(c) for c in m.categories],
+            "references": [[r.n, r.key, r.title, list(r.authors), r.year, r.venue,
+                            list(r.urls), r.category, r.note, r.published, r.arxiv, r.line]
+                           for r in m.references]}
+
+
+def _from_cache(data: dict[str, Any], path: Path) -> Manifest:
+    def cat(d: dict[str, Any]) -> Category:
+        return Category(d["slug"], d["en"], d["zh"], d["path"], d["index"],
+                        tuple(cat(x) for x in d["children"]))
+
+    refs = tuple(Reference(n, key, title, tuple(authors), year, venue, tuple(urls), category,
+                           note, published, arxiv, line)
+                 for n, key, title, authors, year, venue, urls, category, note, published,
+                 arxiv, line in data["references"])
+    return Manifest(path, data["title"], tuple(cat(c) for c in data["categories"]), refs)
+
+
 def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     """Read and validate a manifest.
 
@@ -225,13 +269,31 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
         ManifestError: listing every problem found, with line numbers.
     """
     p = Path(path) if path is not None else default_manifest_path()
+    cache = None
     try:
+        st = p.stat()
+        if st.st_size >= CACHE_MIN_BYTES:
+            cache = _cache_file(p, st.st_size, st.st_mtime_ns)
+            try:
+                return _from_cache(json.loads(cache.read_text(encoding="utf-8")), p)
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # no cache yet, or an unusable one: parse the YAML
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ManifestError([Problem(str(p), None, "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError([Problem(str(p), None, f"cannot read it: {exc}")]) from None
-    return parse_manifest(text, p)
+    manifest = parse_manifest(text, p)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(_to_cache(manifest), ensure_ascii=False),
+                           encoding="utf-8")
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only home only costs speed
+    return manifest
 
 
 def parse_manifest(text: str, path: Path) -> Manifest:

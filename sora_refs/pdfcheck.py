@@ -160,12 +160,19 @@ def pool() -> Pool:
 
 
 def _read(path: str) -> dict[str, object]:
+    # pypdf reads a file named by its path wholly into memory; handed an open file
+    # it seeks instead, so a 500 MB paper costs the worker kilobytes, not 500 MB.
+    with open(path, "rb") as fh:
+        return _read_stream(fh)
+
+
+def _read_stream(fh: object) -> dict[str, object]:
     import logging
 
     import pypdf
 
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
-    reader = pypdf.PdfReader(path)
+    reader = pypdf.PdfReader(fh)  # type: ignore[arg-type]
     if reader.is_encrypted:
         try:
             ok = reader.decrypt("")

@@ -76,10 +76,12 @@ references:
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the developer's own settings or colours."""
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory,
+               ) -> None:
+    """Tests never see the developer's own settings or colours, nor write to ~/.cache."""
     for var in ("SORA_REFS_MANIFEST", "SORA_REFS_DEST", "SORA_REFS_MIRRORS", "FORCE_COLOR"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SORA_REFS_CACHE", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
 

@@ -299,3 +299,17 @@ def test_reading_commands_do_not_import_heavy_modules(argv: list[str]) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=subprocess_env(), timeout=60, cwd=ROOT)
     assert "HEAVY []" in result.stderr, result.stderr
+
+
+def test_long_lists_are_plain_aligned_text(runner, tmp_path) -> None:
+    from tests.conftest import numbered_manifest
+
+    path = numbered_manifest(tmp_path, 400, "https://x.example.org/{i}.pdf")
+    out = runner.invoke(app, ["--manifest", str(path), "list"]).stdout.splitlines()
+    assert out[0].endswith(": 400 of 400")
+    assert out[1].split() == ["#", "Title", "First", "author", "Year", "Venue", "Category"]
+    assert set(out[2].replace(" ", "")) == {"-"}
+    assert len(out) == 3 + 400
+    assert out[-1].split()[:3] == ["400", "Paper", "400"]
+    widths = {len(line) for line in out[3:]}
+    assert len(widths) == 1  # aligned

@@ -212,3 +212,25 @@ def test_dropping_any_line_never_crashes(index: int) -> None:
         parse_manifest("\n".join(lines), Path("m.yaml"))
     except ManifestError as exc:
         assert exc.problems
+
+
+def test_large_manifests_are_cached_and_the_cache_follows_the_file(tmp_path, monkeypatch) -> None:
+    from sora_refs import manifest as mod
+    from tests.conftest import numbered_manifest
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SORA_REFS_CACHE", str(cache))
+    path = numbered_manifest(tmp_path, 400, "https://x.example.org/{i}.pdf")
+    assert path.stat().st_size >= mod.CACHE_MIN_BYTES
+    first = load_manifest(path)
+    assert len(list(cache.glob("manifest-*.json"))) == 1
+    calls = []
+    monkeypatch.setattr(mod, "parse_manifest", lambda *a: calls.append(a))
+    assert load_manifest(path) == first and not calls  # served from the cache
+    monkeypatch.undo()
+    monkeypatch.setenv("SORA_REFS_CACHE", str(cache))
+    path.write_text(path.read_text().replace("title: Paper 7\n", "title: Paper Seven\n"))
+    assert load_manifest(path).find("7").title == "Paper Seven"
+    path.write_text(path.read_text().replace("  - n: 8\n", "  - n: 7\n"))
+    with pytest.raises(ManifestError, match="duplicate number 7"):
+        load_manifest(path)  # a changed file is validated again, never trusted
