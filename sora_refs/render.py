@@ -220,7 +220,8 @@ def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str) -> Rendera
     parts = [f"{counts.get(s, 0)} {s}" for s in
              ("downloaded", "resumed", "present", "failed", "interrupted", "planned")
              if counts.get(s)]
-    table.caption = (f"{len(outcomes)} references: {', '.join(parts) or 'nothing to do'}; "
+    n = len(outcomes)
+    table.caption = (f"{n} reference{'s' if n != 1 else ''}: {', '.join(parts) or 'nothing to do'}; "
                      f"{human_bytes(total_bytes)} in the library; {elapsed:.1f} s")
     if many:
         table.caption += " (downloaded and present ones not listed; --json has every row)"
