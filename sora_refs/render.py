@@ -221,7 +221,8 @@ def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str) -> Rendera
              ("downloaded", "resumed", "present", "failed", "interrupted", "planned")
              if counts.get(s)]
     n = len(outcomes)
-    table.caption = (f"{n} reference{'s' if n != 1 else ''}: {', '.join(parts) or 'nothing to do'}; "
+    done = ", ".join(parts) or "nothing to do"
+    table.caption = (f"{n} reference{'s' if n != 1 else ''}: {done}; "
                      f"{human_bytes(total_bytes)} in the library; {elapsed:.1f} s")
     if many:
         table.caption += " (downloaded and present ones not listed; --json has every row)"
