@@ -30,7 +30,6 @@ from sora_refs.manifest import Manifest, Reference
 from sora_refs.sources import Mirror, candidate_urls, host_of, rewrite
 from sora_refs.verify import sha256_file, verify_file
 
-STATUSES = ("downloaded", "resumed", "present", "failed", "interrupted", "planned")
 # Save the lock at most this often while downloading (and always at the end), so a
 # library of thousands of papers does not rewrite it thousands of times.
 LOCK_SAVE_INTERVAL = 1.0

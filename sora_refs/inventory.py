@@ -24,8 +24,6 @@ from sora_refs.library import (
 )
 from sora_refs.manifest import Manifest, Reference
 
-REF_STATUSES = ("ok", "missing", "modified", "not-a-pdf", "wrong-paper", "unreadable")
-FILE_STATUSES = ("extra", "partial")
 # Statuses `verify --fix` repairs by fetching again. A modified file that is still
 # the paper (annotations, say) is the reader's and is left alone.
 BROKEN = ("missing", "not-a-pdf", "wrong-paper", "unreadable")
