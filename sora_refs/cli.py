@@ -603,6 +603,9 @@ def verify_(
     refs = m.select(category=category)
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"--dest {dest} is a file; give the library folder.")
+    if not dest.exists() and not fix:
+        raise UsageError(f"there is no library at {dest}: run `sora-refs fetch` (or "
+                         "`sora-refs verify --fix`) first, or give --dest.")
     items = inspect(m, refs, dest, deep=deep)
     if fix:
         broken = [it.ref for it in items if it.ref is not None and it.status in BROKEN]

@@ -291,3 +291,9 @@ def test_real_workers_are_reused(tmp_path) -> None:
         assert pool.facts(path).pages == i + 1
     assert len(pool._all) == 1
     pool.close()
+
+
+def test_verify_without_a_library_says_so(runner, tmp_path) -> None:
+    result = runner.invoke(app, ["verify", "--dest", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert "there is no library at" in result.stderr
