@@ -122,8 +122,11 @@ def test_a_host_that_keeps_failing_is_given_up(web, tmp_path: Path) -> None:
     outcomes = _run(make_plans(m, m.references, dest, "cited", []), dest, web,
                     attempts=2, backoff_base=0.01, host_failures=2, per_host=1)
     assert [o.status for o in outcomes] == ["failed"] * 5
-    assert "HTTP 503" in outcomes[0].error and "gave up after 2 attempts" in outcomes[0].error
-    assert all("gave up on" in o.error for o in outcomes[2:])
+    # Which two URLs use up their attempts first depends on the jittered backoff.
+    exhausted = [o for o in outcomes if "gave up after 2 attempts" in o.error]
+    skipped = [o for o in outcomes if "gave up on" in o.error]
+    assert len(exhausted) == 2 and all("HTTP 503" in o.error for o in exhausted)
+    assert len(skipped) == 3
     # Without giving up, 5 URLs x 2 attempts = 10 requests.
     assert len(web.host("https://down.example.org").log) <= 7
 
