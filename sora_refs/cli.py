@@ -173,6 +173,17 @@ DestOpt = Annotated[
 ]
 
 
+# The library a command writes to or checks; always a folder, ./papers by default.
+LibraryOpt = Annotated[
+    Path, typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR",
+                       help="The library folder.")
+]
+
+
+def _not_a_folder(dest: Path) -> UsageError:
+    return UsageError(f"--dest {dest} is a file; give a folder.")
+
+
 def _library(dest: Path | None) -> Path | None:
     """The library a reading command should describe: the given one or ./papers."""
     if dest is not None:
@@ -335,10 +346,7 @@ def fetch(
                        show_default=False, metavar="REF"),
     ] = None,
     category: CategoryOpt = None,
-    dest: Annotated[
-        Path, typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR",
-                           help="Library folder the papers are filed into.")
-    ] = Path(defaults.DEFAULT_DEST),
+    dest: LibraryOpt = Path(defaults.DEFAULT_DEST),
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, max=64, help="Downloads in flight in total.")
     ] = defaults.JOBS,
@@ -397,7 +405,7 @@ def fetch(
         raise UsageError("nothing to fetch: no reference matches the selection.")
     mirrors = parse_mirrors(mirror or [])
     if dest.exists() and not dest.is_dir():
-        raise UsageError(f"--dest {dest} is a file; give a folder (it is created if missing).")
+        raise _not_a_folder(dest)
     plans = fetch_mod.make_plans(m, selected, dest, prefer.value, mirrors)
     options = Options(jobs=jobs, per_host=per_host, delay=delay, read_timeout=timeout)
     started = time.monotonic()
@@ -568,10 +576,7 @@ def init(
 @handles_errors
 def verify_(
     ctx: typer.Context,
-    dest: Annotated[
-        Path, typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR",
-                           help="Library folder to check.")
-    ] = Path(defaults.DEFAULT_DEST),
+    dest: LibraryOpt = Path(defaults.DEFAULT_DEST),
     category: CategoryOpt = None,
     deep: Annotated[
         bool, typer.Option("--deep", help="Re-hash every file and re-check its page 1, "
@@ -602,7 +607,7 @@ def verify_(
     m = _manifest(ctx)
     refs = m.select(category=category)
     if dest.exists() and not dest.is_dir():
-        raise UsageError(f"--dest {dest} is a file; give the library folder.")
+        raise _not_a_folder(dest)
     if not dest.exists() and not fix:
         raise UsageError(f"there is no library at {dest}: run `sora-refs fetch` (or "
                          "`sora-refs verify --fix`) first, or give --dest.")
@@ -639,10 +644,7 @@ def import_(
         list[Path], typer.Argument(help="PDF files, and folders searched for *.pdf.",
                                    show_default=False, metavar="PATH")
     ],
-    dest: Annotated[
-        Path, typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR",
-                           help="Library folder to file the papers into.")
-    ] = Path(defaults.DEFAULT_DEST),
+    dest: LibraryOpt = Path(defaults.DEFAULT_DEST),
     move: Annotated[
         bool, typer.Option("--move", help="Move the files instead of copying them.")
     ] = False,
@@ -667,7 +669,7 @@ def import_(
 
     m = _manifest(ctx)
     if dest.exists() and not dest.is_dir():
-        raise UsageError(f"--dest {dest} is a file; give the library folder.")
+        raise _not_a_folder(dest)
     inputs = collect(paths)
     guard = contextlib.nullcontext() if dry_run else run_lock(dest, defaults.LOCK_WAIT)
     with guard:

@@ -13,10 +13,14 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sora_refs.errors import UsageError
 from sora_refs.library import atomic_write, slugify
 from sora_refs.manifest import Manifest, parse_manifest
+
+if TYPE_CHECKING:
+    from sora_refs.arxiv_meta import Record
 
 TEMPLATE = """\
 # A reading list for sora-refs. Check it with `sora-refs --manifest {name} list`;
@@ -158,7 +162,7 @@ def _last_leaf_end(node: object) -> int:
             and not node.flow_style:
         last = node.value[-1]
         node = last[1] if isinstance(node, yaml.MappingNode) else last
-    return node.end_mark.index  # type: ignore[attr-defined]
+    return node.end_mark.index
 
 
 def require_category(manifest: Manifest, category: str) -> str:
@@ -174,7 +178,7 @@ def require_category(manifest: Manifest, category: str) -> str:
     return path
 
 
-def add_from_arxiv(manifest: Manifest, records: Sequence[object], category: str,
+def add_from_arxiv(manifest: Manifest, records: Sequence[Record], category: str,
                    ) -> list[dict[str, object]]:
     """Manifest entries for arXiv ``records``, numbered after the last reference."""
     category = require_category(manifest, category)
@@ -183,19 +187,19 @@ def add_from_arxiv(manifest: Manifest, records: Sequence[object], category: str,
     entries = []
     for rec in records:
         n += 1
-        surname = rec.authors[0].split()[-1] if rec.authors else "anon"  # type: ignore[attr-defined]
-        key = make_key(surname, rec.year, rec.title, taken)  # type: ignore[attr-defined]
+        surname = rec.authors[0].split()[-1] if rec.authors else "anon"
+        key = make_key(surname, rec.year, rec.title, taken)
         taken.add(key.lower())
-        first_sentence = rec.summary.split(". ")[0].rstrip(".")  # type: ignore[attr-defined]
+        first_sentence = rec.summary.split(". ")[0].rstrip(".")
         entries.append({
             "n": n,
             "key": key,
-            "title": rec.title,  # type: ignore[attr-defined]
-            "authors": list(rec.authors),  # type: ignore[attr-defined]
-            "year": rec.year,  # type: ignore[attr-defined]
+            "title": rec.title,
+            "authors": list(rec.authors),
+            "year": rec.year,
             "venue": "arXiv",
-            "arxiv": rec.id,  # type: ignore[attr-defined]
-            "urls": [f"https://arxiv.org/pdf/{rec.id}"],  # type: ignore[attr-defined]
+            "arxiv": rec.id,
+            "urls": [f"https://arxiv.org/pdf/{rec.id}"],
             "category": category,
             "note": (f"From its abstract: {first_sentence}." if first_sentence
                      else "Why it is on the list, in one sentence."),
