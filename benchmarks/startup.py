@@ -3,6 +3,12 @@
 Run after the README's install: ``python benchmarks/startup.py [--runs N]``.
 Every command runs N times, interleaved so that machine noise hits all of them
 alike; the table shows medians and each median's ratio to ``import typer``.
+
+Measured as a user's install runs: with bytecode (pip compiles it at install;
+``PYTHONDONTWRITEBYTECODE``, set on some machines, would make an editable
+checkout recompile every module on every start) and after one untimed run that
+writes the manifest cache. "first run" rows give each run an empty cache: the
+start right after an install or after editing the manifest.
 """
 
 from __future__ import annotations
@@ -12,26 +18,38 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
+SORA = [sys.executable, "-m", "sora_refs"]
 COMMANDS = {
     "python -c 'import typer'": [sys.executable, "-c", "import typer"],
-    "sora-refs --help": [sys.executable, "-m", "sora_refs", "--help"],
-    "sora-refs list": [sys.executable, "-m", "sora_refs", "list"],
-    "sora-refs stats": [sys.executable, "-m", "sora_refs", "stats"],
-    "sora-refs list --json": [sys.executable, "-m", "sora_refs", "list", "--json"],
+    "sora-refs --help": [*SORA, "--help"],
+    "sora-refs list": [*SORA, "list"],
+    "sora-refs stats": [*SORA, "stats"],
+    "sora-refs list --json": [*SORA, "list", "--json"],
+    "sora-refs list, first run": [*SORA, "list"],
+    "sora-refs stats, first run": [*SORA, "stats"],
 }
 
 
 def measure(runs: int) -> dict[str, list[float]]:
     env = dict(os.environ, NO_COLOR="1", COLUMNS="100")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    for _ in range(runs):
-        for name, argv in COMMANDS.items():
-            start = time.perf_counter()
-            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           env=env, check=True)
-            times[name].append(time.perf_counter() - start)
+    with tempfile.TemporaryDirectory() as tmp:
+        env["SORA_REFS_CACHE"] = os.path.join(tmp, "cache")
+        for argv in COMMANDS.values():  # writes bytecode and the cache, untimed
+            subprocess.run(argv, stdout=subprocess.DEVNULL, env=env, check=True)
+        for k in range(runs):
+            for name, argv in COMMANDS.items():
+                run_env = env
+                if name.endswith("first run"):
+                    run_env = dict(env, SORA_REFS_CACHE=os.path.join(tmp, f"empty-{name}-{k}"))
+                start = time.perf_counter()
+                subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=run_env, check=True)
+                times[name].append(time.perf_counter() - start)
     return times
 
 

@@ -5,8 +5,6 @@ This is the only module that prints to the person or exits. Heavy libraries
 so that ``--help``, ``list`` and ``stats`` start fast.
 """
 
-from __future__ import annotations
-
 import functools
 import io
 import sys
@@ -39,13 +37,13 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _stdout() -> Console:
+def _stdout() -> "Console":
     from rich.console import Console
 
     return Console(highlight=False)
 
 
-def _stderr() -> Console:
+def _stderr() -> "Console":
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
@@ -87,7 +85,7 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
-def _save_svg(renderable: RenderableType, path: Path, title: str) -> None:
+def _save_svg(renderable: "RenderableType", path: Path, title: str) -> None:
     """Record ``renderable`` on an off-screen colour console and save it as SVG."""
     from rich.console import Console
 
@@ -148,7 +146,7 @@ def main_options(
     ctx.obj = {"manifest": manifest}
 
 
-def _manifest(ctx: typer.Context) -> Manifest:
+def _manifest(ctx: typer.Context) -> "Manifest":
     from sora_refs.manifest import load_manifest
 
     return load_manifest(ctx.obj.get("manifest") if ctx.obj else None)
@@ -160,10 +158,6 @@ CategoryOpt = Annotated[
                  help="A category slug (matches at any depth, e.g. 'diffusion') or an exact "
                       "path such as 'video-modeling/diffusion'."),
 ]
-
-
-# Longer lists are printed as plain aligned text rather than a rich table.
-PLAIN_ROWS = 300
 
 DestOpt = Annotated[
     Path | None,
@@ -231,15 +225,11 @@ def list_(
         _write(export.to_csv(refs))
     elif fmt is ListFormat.bibtex:
         _write(export.to_bibtex(refs))
-    elif len(refs) > PLAIN_ROWS:
-        _write(f"{m.title}: {len(refs)} of {len(m.references)}\n"
-               + export.plain_table(refs, disk))
     else:
-        from sora_refs.render import reference_table
+        from sora_refs.tables import Terminal, reference_table
 
-        out = _stdout()
         title = f"{m.title}: {len(refs)} of {len(m.references)}"
-        out.print(reference_table(refs, title=title, width=out.width, disk=disk))
+        _write(reference_table(refs, title, Terminal.of(sys.stdout), disk))
 
 
 @app.command()
@@ -290,12 +280,14 @@ def stats(
 
         _write(stats_json(data))
     else:
-        from sora_refs.render import stats_view
+        from sora_refs.tables import Terminal, stats_view
 
-        view = stats_view(data)
-        _stdout().print(view)
+        _write(stats_view(data, Terminal.of(sys.stdout)))
         if svg:
-            _save_svg(view, svg, "sora-refs stats")
+            from rich.text import Text
+
+            colour = Terminal(width=100, color=True)
+            _save_svg(Text.from_ansi(stats_view(data, colour)), svg, "sora-refs stats")
 
 
 @app.command()
@@ -684,7 +676,7 @@ def import_(
         raise typer.Exit(1)
 
 
-def _events(err: Console, total: int, quiet: bool) -> tuple[Any, Any]:
+def _events(err: "Console", total: int, quiet: bool) -> tuple[Any, Any]:
     """Live progress on a terminal, one line per reference otherwise."""
     import contextlib
 

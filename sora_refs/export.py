@@ -60,28 +60,6 @@ def to_csv(refs: Sequence[Reference]) -> str:
     return buf.getvalue()
 
 
-def plain_table(refs: Sequence[Reference], disk: dict[int, str] | None = None) -> str:
-    """The list table as aligned plain text: for long lists, which rich would take
-    seconds to lay out (about half a millisecond a row) for no better reading."""
-    head = ["#", "Title", "First author", "Year", "Venue", "Category"]
-    rows = [[str(r.n), r.short_title(56), r.first_author_surname, str(r.year), r.venue,
-             r.category] for r in refs]
-    if disk is not None:
-        head.append("On disk")
-        for row, r in zip(rows, refs, strict=True):
-            row.append(disk.get(r.n, "missing"))
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
-              for i, h in enumerate(head)]
-    right = {0, 3}
-
-    def fmt(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
-
-    lines = [fmt(head), "  ".join("-" * w for w in widths)] + [fmt(row) for row in rows]
-    return "\n".join(lines) + "\n"
-
-
 def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
 

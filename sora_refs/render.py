@@ -1,4 +1,7 @@
-"""Rich renderables for the terminal: tables, the mind-map tree, bar charts.
+"""Rich renderables for the terminal: the detail view, the mind-map tree, fetch progress
+and the tables of fetch, verify, import and check.
+
+``list`` and ``stats`` are drawn by :mod:`sora_refs.tables`, without rich, for speed.
 
 Functions here build renderables and return them; :mod:`sora_refs.cli` decides
 which console they go to.
@@ -17,44 +20,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from sora_refs.manifest import Category, Manifest, Reference
-
-BAR_WIDTH = 30
-# Terminal width from which a category path fits on one line of the list table.
-WIDE = 110
-
-
-def percent(x: float) -> str:
-    return f"{x * 100:.0f}%"
-
-
-def reference_table(
-    refs: Sequence[Reference], title: str | None = None, width: int = 80,
-    disk: dict[int, str] | None = None,
-) -> Table:
-    """The list view; below ``WIDE`` columns category paths break after the block.
-
-    ``disk`` adds a column with each reference's state in the library.
-    """
-    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", expand=False)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Title", ratio=4, overflow="fold")
-    table.add_column("First author", no_wrap=False, ratio=1)
-    table.add_column("Year", justify="right", no_wrap=True)
-    table.add_column("Venue", no_wrap=True)
-    table.add_column("Category", ratio=2, no_wrap=True, overflow="ellipsis")
-    if disk is not None:
-        table.add_column("On disk", no_wrap=True)
-    for r in refs:
-        category = r.category if width >= WIDE else r.category.replace("/", "/\n")
-        row: list[Any] = [str(r.n), r.short_title(56), r.first_author_surname, str(r.year),
-                          r.venue, category]
-        if disk is not None:
-            state = disk.get(r.n, "missing")
-            row.append(Text(state, style=_CHECK_STYLE.get(state, "")))
-        table.add_row(*row)
-    if not refs:
-        table.caption = "no reference matches"
-    return table
+from sora_refs.tables import STATUS_STYLE, human_bytes
 
 
 def reference_detail(ref: Reference, manifest: Manifest) -> Table:
@@ -74,73 +40,6 @@ def reference_detail(ref: Reference, manifest: Manifest) -> Table:
     grid.add_row("Why cited", ref.note)
     grid.add_row("PDF", "\n".join(ref.urls))
     return grid
-
-
-def _bar(count: int, top: int) -> Text:
-    n = round(BAR_WIDTH * count / top) if top else 0
-    return Text("█" * n + ("▏" if count and not n else ""), style="cyan")
-
-
-def stats_view(data: dict[str, Any]) -> RenderableType:
-    total = data["total"]
-    parts: list[RenderableType] = []
-    lib = data.get("library")
-    if lib:
-        parts.append(Text(
-            f"Library {lib['dest']}: {lib['present']} of {lib['total']} present and verified "
-            f"({human_bytes(lib['bytes'])}, {lib['pages']:,} pages); {lib['missing']} missing"
-            + (f", {lib['unverified']} unverified" if lib["unverified"] else ""),
-            style="bold"))
-    h = data.get("headline") or {}
-    if h:
-        lines = Text()
-        lines.append(f"{total} references, {h['earliest_year']}–{h['latest_year']}\n",
-                     style="bold")
-        a = h["arxiv_only"]
-        lines.append(f"• {a['count']} arXiv-only ({percent(a['share'])})\n")
-        m = h["major_conferences"]
-        names = ", ".join(m["venues"][:-1]) + " and " + m["venues"][-1]
-        lines.append(f"• {names} together: {m['count']} ({percent(m['share'])})\n")
-        b = h["busiest_years"]
-        lines.append(f"• busiest year: {', '.join(map(str, b['years']))} "
-                     f"({b['count']} references)\n")
-        r = h["recent_years"]
-        lines.append(f"• {r['years'][0]}–{r['years'][-1]} together: {r['count']} "
-                     f"({percent(r['share'])})\n")
-        lines.append(f"• earliest: {h['earliest_year']}")
-        parts.append(lines)
-
-    venues = Table(title="By venue (as cited)", box=box.SIMPLE_HEAD, title_justify="left")
-    venues.add_column("Venue")
-    venues.add_column("Count", justify="right")
-    venues.add_column("Share", justify="right")
-    venues.add_column("", no_wrap=True)
-    top = max((v["count"] for v in data["venues"]), default=0)
-    for v in data["venues"]:
-        venues.add_row(v["venue"], str(v["count"]), percent(v["share"]), _bar(v["count"], top))
-    parts.append(venues)
-
-    years = Table(title="By year", box=box.SIMPLE_HEAD, title_justify="left")
-    years.add_column("Year")
-    years.add_column("Count", justify="right")
-    years.add_column("Share", justify="right")
-    years.add_column("", no_wrap=True)
-    top = max((y["count"] for y in data["years"]), default=0)
-    for y in data["years"]:
-        years.add_row(str(y["year"]), str(y["count"]), percent(y["share"]),
-                      _bar(y["count"], top))
-    parts.append(years)
-
-    cats = Table(title="By block and sub-block", box=box.SIMPLE_HEAD, title_justify="left")
-    cats.add_column("Block", overflow="fold")
-    cats.add_column("Count", justify="right")
-    cats.add_column("Share", justify="right")
-    for c in data["categories"]:
-        label = ("   " * c["depth"]) + c["en"]
-        cats.add_row(Text(label, style="bold" if c["depth"] == 0 else ""), str(c["count"]),
-                     percent(c["share"]))
-    parts.append(cats)
-    return Group(*parts)
 
 
 def tree_view(manifest: Manifest, refs: Sequence[Reference], prune: bool = False) -> Tree:
@@ -174,17 +73,6 @@ def tree_view(manifest: Manifest, refs: Sequence[Reference], prune: bool = False
 
 _STATUS_STYLE = {"downloaded": "green", "resumed": "green", "present": "cyan",
                  "failed": "bold red", "interrupted": "yellow", "planned": "magenta"}
-
-
-def human_bytes(n: int | None) -> str:
-    if n is None:
-        return "—"
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"
 
 
 # Above this many references the summary table lists only those that need attention
@@ -338,11 +226,6 @@ class RichEvents:
 
 # ---------------------------------------------------------------- verify and import
 
-_CHECK_STYLE = {"ok": "green", "missing": "yellow", "modified": "magenta",
-                "not-a-pdf": "bold red", "wrong-paper": "bold red", "unreadable": "red",
-                "extra": "cyan", "partial": "cyan", "imported": "green", "moved": "green",
-                "would-import": "magenta", "present": "cyan", "duplicate": "yellow",
-                "unmatched": "yellow", "error": "bold red", "unverified": "yellow"}
 
 
 def verify_view(items: Sequence[Any], dest: str) -> RenderableType:
@@ -361,7 +244,7 @@ def verify_view(items: Sequence[Any], dest: str) -> RenderableType:
         counts[it.status] = counts.get(it.status, 0) + 1
         label = it.ref.short_title(48) if it.ref else str(it.path)
         table.add_row(str(it.ref.n) if it.ref else "", label,
-                      Text(it.status, style=_CHECK_STYLE.get(it.status, "")),
+                      Text(it.status, style=STATUS_STYLE.get(it.status, "")),
                       human_bytes(it.bytes), str(it.pages) if it.pages else "—")
         if it.status not in ("ok", "missing") and it.detail:
             head = f"{it.ref.n}. {it.ref.title}" if it.ref else str(it.path)
@@ -387,7 +270,7 @@ def import_view(results: Sequence[Any], dest: str) -> RenderableType:
                 where = str(r.path.relative_to(Path(dest).resolve()))
             except ValueError:
                 where = str(r.path)
-        table.add_row(str(r.input), Text(r.status, style=_CHECK_STYLE.get(r.status, "")),
+        table.add_row(str(r.input), Text(r.status, style=STATUS_STYLE.get(r.status, "")),
                       str(r.ref.n) if r.ref else "", r.method or "", where)
     table.caption = f"{len(results)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items())
     return table

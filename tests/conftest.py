@@ -115,7 +115,9 @@ def small_manifest(tmp_path: Path) -> Path:
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SORA_REFS_")}
+    # The user's settings stay out; the test's own manifest cache stays in.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SORA_REFS_") or k == "SORA_REFS_CACHE"}
     env.update({"NO_COLOR": "1", "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"})
     env.update(extra)
     return env

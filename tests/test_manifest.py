@@ -214,23 +214,46 @@ def test_dropping_any_line_never_crashes(index: int) -> None:
         assert exc.problems
 
 
-def test_large_manifests_are_cached_and_the_cache_follows_the_file(tmp_path, monkeypatch) -> None:
+def test_manifests_are_cached_and_the_cache_follows_the_bytes(tmp_path, monkeypatch) -> None:
+    import os
+
     from sora_refs import manifest as mod
     from tests.conftest import numbered_manifest
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("SORA_REFS_CACHE", str(cache))
-    path = numbered_manifest(tmp_path, 400, "https://x.example.org/{i}.pdf")
-    assert path.stat().st_size >= mod.CACHE_MIN_BYTES
+    path = numbered_manifest(tmp_path, 40, "https://x.example.org/{i}.pdf")
     first = load_manifest(path)
     assert len(list(cache.glob("manifest-*.json"))) == 1
     calls = []
-    monkeypatch.setattr(mod, "parse_manifest", lambda *a: calls.append(a))
+    real_parse = mod.parse_manifest
+    monkeypatch.setattr(mod, "parse_manifest", lambda *a: calls.append(a) or real_parse(*a))
     assert load_manifest(path) == first and not calls  # served from the cache
-    monkeypatch.undo()
-    monkeypatch.setenv("SORA_REFS_CACHE", str(cache))
-    path.write_text(path.read_text().replace("title: Paper 7\n", "title: Paper Seven\n"))
-    assert load_manifest(path).find("7").title == "Paper Seven"
+
+    # An edit of the same length with the old mtime put back is still noticed.
+    stat = path.stat()
+    path.write_text(path.read_text().replace("title: Paper 7\n", "title: Paper X\n"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    assert load_manifest(path).find("7").title == "Paper X" and len(calls) == 1
     path.write_text(path.read_text().replace("  - n: 8\n", "  - n: 7\n"))
     with pytest.raises(ManifestError, match="duplicate number 7"):
         load_manifest(path)  # a changed file is validated again, never trusted
+    assert len(list(cache.glob("manifest-*.json"))) == 1  # one slot per manifest path
+
+
+def test_a_corrupt_or_unwritable_cache_only_costs_speed(tmp_path, monkeypatch) -> None:
+    from tests.conftest import numbered_manifest
+
+    path = numbered_manifest(tmp_path, 5, "https://x.example.org/{i}.pdf")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SORA_REFS_CACHE", str(cache))
+    first = load_manifest(path)
+    (entry,) = cache.glob("manifest-*.json")
+    entry.write_text('{"source": "tampered", "title": 1')
+    assert load_manifest(path) == first
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("SORA_REFS_CACHE", str(blocked))
+    assert load_manifest(path) == first
+    assert blocked.read_text() == "" and list(tmp_path.glob(".manifest-*")) == []
