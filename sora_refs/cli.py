@@ -50,9 +50,12 @@ def _stderr() -> "Console":
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    from rich.text import Text
+    """The one-paragraph error, unwrapped: paths in it must survive copy and paste."""
+    from sora_refs.tables import Terminal
 
-    _stderr().print(Text("Error: ", style="bold red") + Text(message))
+    err = Terminal.of(sys.stderr)
+    sys.stderr.write(f"{err.style('Error:', 'bold red')} {message}\n")
+    sys.stderr.flush()
     return typer.Exit(code)
 
 
@@ -379,6 +382,12 @@ def fetch(
         float, typer.Option("--timeout", min=1.0, max=3600.0,
                             help="Seconds without a byte before a download counts as stalled.")
     ] = defaults.READ_TIMEOUT,
+    split: Annotated[
+        bool, typer.Option("--split/--no-split",
+                           help="Let a host's idle connections fetch the rest of a large "
+                                "paper in byte ranges; --no-split for servers or proxies "
+                                "that mishandle ranges.")
+    ] = True,
 ) -> None:
     """Download, verify and file the papers' PDFs into per-category folders.
 
@@ -399,7 +408,8 @@ def fetch(
     if dest.exists() and not dest.is_dir():
         raise _not_a_folder(dest)
     plans = fetch_mod.make_plans(m, selected, dest, prefer.value, mirrors)
-    options = Options(jobs=jobs, per_host=per_host, delay=delay, read_timeout=timeout)
+    options = Options(jobs=jobs, per_host=per_host, delay=delay, read_timeout=timeout,
+                      split_min=defaults.SPLIT_MIN_BYTES if split else 0)
     started = time.monotonic()
     if dry_run:
         _report(_dry_run(plans, dest, verify), started, dest, as_json)

@@ -4,6 +4,13 @@ It streams with an ``httpx.AsyncClient`` handed to it (tests hand it one aimed
 at a loopback server), keeps per-host limits, retries what is worth retrying,
 and resumes interrupted downloads with ``Range`` + ``If-Range``. It never gives
 a file its final name: :mod:`sora_refs.fetch` does that after verification.
+
+A connection to a host that would otherwise idle (nothing queued there) helps
+the largest download in flight on that host: it takes the second half of what
+that download has left with a bounded ``Range`` request into a hidden segment
+file, which the download appends when it reaches it (see
+``defaults.SPLIT_MIN_BYTES``). If a helper fails, its bytes are dropped and the
+download resumes from its own contiguous ``.part``, as after any interruption.
 """
 
 from __future__ import annotations
@@ -15,10 +22,10 @@ import json
 import random
 import re
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 from sora_refs import defaults
@@ -29,6 +36,9 @@ from sora_refs.verify import HEAD_BYTES, looks_like_html
 
 if TYPE_CHECKING:
     import httpx
+
+ByteSink = Callable[[int, int | None, int], None]
+"""Called as ``sink(new_bytes, total_or_None, offset)`` while a body streams."""
 
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -51,6 +61,7 @@ class Options:
     host_failures: int = defaults.HOST_FAILURES
     max_bytes: int = defaults.MAX_BYTES
     max_redirects: int = defaults.MAX_REDIRECTS
+    split_min: int = defaults.SPLIT_MIN_BYTES  # 0: one connection per paper
 
 
 @dataclass(frozen=True)
@@ -65,11 +76,54 @@ class Download:
 
 
 class _Transient(Exception):
-    """A failure worth retrying on the same URL, perhaps after ``retry_after`` seconds."""
+    """A failure worth retrying on the same URL, perhaps after ``retry_after`` seconds.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    ``helper``: only a helper connection failed; the download resumes at once, over
+    one connection, without counting an attempt against the URL.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None,
+                 helper: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.helper = helper
+
+
+class _Slots:
+    """A semaphore that also tells, without waiting, whether a slot is spare.
+
+    Spare means nobody holds it, nobody waits for it and no helper has been
+    promised it: helpers start only on spare slots, so they never hold back a
+    paper that is waiting for its turn.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._sem = asyncio.Semaphore(n)
+        self.held = 0
+        self.peak = 0  # most slots ever held at once: what the host saw from us
+        self.waiting = 0
+        self.promised = 0
+
+    def spare(self) -> int:
+        return self.n - self.held - self.waiting - self.promised
+
+    @contextlib.asynccontextmanager
+    async def take(self, promised: bool = False) -> AsyncIterator[None]:
+        if promised:
+            self.promised -= 1
+        self.waiting += 1
+        try:
+            await self._sem.acquire()
+        finally:
+            self.waiting -= 1
+        self.held += 1
+        self.peak = max(self.peak, self.held)
+        try:
+            yield
+        finally:
+            self.held -= 1
+            self._sem.release()
 
 
 class HostGate:
@@ -79,15 +133,17 @@ class HostGate:
         self.host = host
         self.connections = connections
         self.delay = delay
-        self._sem = asyncio.Semaphore(connections)
+        self.conns = _Slots(connections)
         self._lock = asyncio.Lock()
         self._next_start = 0.0
         self.failed_urls = 0
         self.given_up: str | None = None
+        self.streams: list[_Range] = []  # bodies being received, which helpers may split
+        self.no_split = False  # a helper failed here: one connection per paper from now on
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        async with self._sem:
+    async def slot(self, promised: bool = False) -> AsyncIterator[None]:
+        async with self.conns.take(promised):
             async with self._lock:
                 loop = asyncio.get_running_loop()
                 wait = self._next_start - loop.time()
@@ -102,8 +158,63 @@ class HostGate:
         self._next_start = max(self._next_start, loop.time() + seconds)
 
 
-ByteSink = Callable[[int, int | None, int], None]
-"""Called as ``sink(new_bytes, total_or_None, offset)`` while a body streams."""
+@dataclass(eq=False)
+class _Range:
+    """Bytes ``[pos, end)`` one response still has to deliver; ``end`` drops when a
+    helper takes the tail, and ``helpers`` (by start) deliver the rest."""
+
+    target: str
+    validator: str
+    part: Path
+    total: int
+    sink: ByteSink
+    pos: int
+    end: int
+    helpers: list[_Helper] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _Helper:
+    """A request fetching ``rng`` (from ``start``) into the hidden file ``path``."""
+
+    start: int
+    rng: _Range
+    path: Path
+    gate: HostGate
+    task: asyncio.Task[None] | None = None
+    started: bool = False
+
+
+@dataclass(eq=False)
+class _Received:
+    """A download's own response, done; helpers may still be fetching its tail."""
+
+    url: str
+    part: Path
+    hasher: Any
+    got: int
+    total: int | None
+    resumed: bool
+    attempt: int
+    rng: _Range | None
+
+
+def _append(src: Path, fh: BinaryIO, hasher: Any) -> int:
+    """Copy ``src`` to the end of ``fh`` (hashing it too); runs in a thread."""
+    n = 0
+    with open(src, "rb") as seg:
+        while block := seg.read(1 << 20):
+            fh.write(block)
+            if hasher is not None:
+                hasher.update(block)
+            n += len(block)
+    return n
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    """Mark a helper's failure as seen; its download reports it, or has moved on."""
+    if not task.cancelled():
+        task.exception()
 
 
 class Engine:
@@ -115,7 +226,7 @@ class Engine:
         self.options = options
         self.mirrors = mirrors or []
         self._gates: dict[str, HostGate] = {}
-        self._jobs = asyncio.Semaphore(options.jobs)
+        self._jobs = _Slots(options.jobs)
         self.requests = 0
 
     def gate(self, url: str) -> HostGate:
@@ -141,13 +252,22 @@ class Engine:
         while True:
             attempt += 1
             try:
-                async with gate.slot(), self._jobs:
-                    # Checked once the slot is ours: others may have failed while we waited.
-                    if gate.given_up:
-                        raise FetchError(f"skipped: gave up on {gate.host} earlier in this "
-                                         f"run ({gate.given_up})", url=url, retry=True)
-                    return await self._attempt(url, final, sink, attempt)
+                try:
+                    async with gate.slot(), self._jobs.take():
+                        # Checked once the slot is ours: others may have failed meanwhile.
+                        if gate.given_up:
+                            raise FetchError(f"skipped: gave up on {gate.host} earlier in "
+                                             f"this run ({gate.given_up})", url=url, retry=True)
+                        received = await self._attempt(url, final, sink, attempt)
+                finally:
+                    self._lend()
+                # The connection is free for others while helpers finish the tail.
+                return await self._complete(received)
             except _Transient as exc:
+                if exc.helper:  # not this URL's fault, and no more helpers on this host
+                    gate.no_split = True
+                    attempt -= 1
+                    continue
                 if attempt >= self.options.attempts:
                     gate.failed_urls += 1
                     if gate.failed_urls >= self.options.host_failures:
@@ -166,12 +286,14 @@ class Engine:
         base = min(o.backoff_cap, o.backoff_base * 2 ** (attempt - 1))
         return base * (0.5 + random.random() / 2)  # jitter keeps clients from marching in step
 
-    async def _attempt(self, url: str, final: Path, sink: ByteSink, attempt: int) -> Download:
+    async def _attempt(self, url: str, final: Path, sink: ByteSink, attempt: int) -> _Received:
         import httpx
 
         part, side = part_path(final), sidecar_path(final)
         target = url
         try:
+            for stale in part.parent.glob(f".{part.name}.*"):  # a killed run's helpers
+                stale.unlink(missing_ok=True)
             offset, validator = _resume_point(url, part, side)
             headers = {"Accept-Encoding": "identity", "Accept": "application/pdf,*/*;q=0.5"}
             if offset and validator:
@@ -185,8 +307,8 @@ class Engine:
                     if response.status_code in _REDIRECTS and "location" in response.headers:
                         target = self._redirect(target, response.headers["location"])
                         continue
-                    return await self._receive(response, url, part, side, offset, sink,
-                                               attempt)
+                    return await self._receive(response, url, target, part, side, offset,
+                                               sink, attempt)
                 finally:
                     await response.aclose()
         except httpx.TimeoutException:
@@ -210,8 +332,8 @@ class Engine:
             raise FetchError(f"refusing a redirect to a non-http(s) address: {nxt}", url=current)
         return rewrite(nxt, self.mirrors)
 
-    async def _receive(self, response: httpx.Response, url: str, part: Path, side: Path,
-                       offset: int, sink: ByteSink, attempt: int) -> Download:
+    async def _receive(self, response: httpx.Response, url: str, target: str, part: Path,
+                       side: Path, offset: int, sink: ByteSink, attempt: int) -> _Received:
         status = response.status_code
         h = hashlib.sha256()
         resumed = False
@@ -250,11 +372,20 @@ class Engine:
         if not resumed:
             _write_sidecar(side, url, validator, total)
         got = offset
+        rng = None
+        if (self.options.split_min > 0 and total is not None and validator
+                and not validator.startswith("W/")
+                and "bytes" in response.headers.get("accept-ranges", "").lower()):
+            rng = _Range(target, validator, part, total, sink, offset, total)
         sink(0, total, offset)
         head_pending = not resumed  # the first bytes decide whether this is a PDF at all
         buf = b""
+        gate = self.gate(url)
         try:
             with open(part, mode) as fh:
+                if rng is not None:
+                    gate.streams.append(rng)
+                    self._lend()
                 async for chunk in response.aiter_raw():
                     if head_pending:
                         buf += chunk
@@ -262,6 +393,8 @@ class Engine:
                             continue
                         self._check_head(buf, ctype, url, status)
                         head_pending, chunk, buf = False, buf, b""
+                    if rng is not None:  # helpers may have taken the tail meanwhile
+                        chunk = chunk[:rng.end - got]
                     got += len(chunk)
                     if got > self.options.max_bytes:
                         raise FetchError(f"the body exceeds the {self.options.max_bytes:,}-byte"
@@ -269,6 +402,10 @@ class Engine:
                     fh.write(chunk)
                     h.update(chunk)
                     sink(len(chunk), total, 0)
+                    if rng is not None:
+                        rng.pos = got
+                        if got >= rng.end:
+                            break
                 if head_pending:  # the whole body was shorter than a KiB
                     self._check_head(buf, ctype, url, status)
                     got += len(buf)
@@ -276,12 +413,140 @@ class Engine:
                     h.update(buf)
                     sink(len(buf), total, 0)
         except FetchError:
+            self._abandon(rng)
             _discard(part, side)
             raise
-        if total is not None and got != total:
+        except BaseException:
+            self._abandon(rng)
+            raise
+        finally:
+            if rng is not None:
+                gate.streams.remove(rng)
+        expected = rng.end if rng is not None else total
+        if expected is not None and got != expected:
+            self._abandon(rng)
             raise _Transient(f"connection closed after {got:,} of {total:,} bytes")
-        return Download(url=url, sha256=h.hexdigest(), size=got, resumed=resumed,
-                        attempts=attempt)
+        return _Received(url, part, h, got, total, resumed, attempt, rng)
+
+    async def _complete(self, rec: _Received) -> Download:
+        """Append what helpers fetched, in order, once the download's own part is in."""
+        try:
+            if rec.rng is not None and rec.rng.helpers:
+                with open(rec.part, "ab") as fh:
+                    rec.got = await self._join(rec.rng, fh, rec.hasher, rec.got)
+        except BaseException:
+            self._abandon(rec.rng)
+            raise
+        if rec.total is not None and rec.got != rec.total:
+            raise _Transient(f"connection closed after {rec.got:,} of {rec.total:,} bytes")
+        return Download(url=rec.url, sha256=rec.hasher.hexdigest(), size=rec.got,
+                        resumed=rec.resumed, attempts=rec.attempt)
+
+    async def _join(self, rng: _Range, fh: BinaryIO, hasher: Any, got: int) -> int:
+        """Wait for each helper of ``rng`` in order and append its segment to ``fh``."""
+        while rng.helpers:
+            helper = rng.helpers[0]
+            assert helper.task is not None
+            try:
+                await asyncio.shield(helper.task)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                raise _Transient(f"a second connection for the rest of the file failed "
+                                 f"({_reason(exc)}); resuming over one", retry_after=0,
+                                 helper=True) from None
+            got += await asyncio.to_thread(_append, helper.path, fh, hasher)
+            helper.path.unlink(missing_ok=True)
+            rng.helpers.pop(0)
+        return got
+
+    def _lend(self) -> None:
+        """Start helpers on spare connections, for the largest tails first."""
+        if self.options.split_min <= 0:
+            return
+        for gate in self._gates.values():
+            while (not gate.no_split and not gate.given_up and gate.conns.spare() > 0
+                   and self._jobs.spare() > 0):
+                rng = max(gate.streams, key=lambda r: r.end - r.pos, default=None)
+                if rng is None or rng.end - rng.pos < 2 * self.options.split_min:
+                    break
+                mid = rng.pos + (rng.end - rng.pos) // 2
+                tail = _Range(rng.target, rng.validator, rng.part, rng.total, rng.sink, mid,
+                              rng.end)
+                helper = _Helper(mid, tail, rng.part.with_name(f".{rng.part.name}.{mid}"), gate)
+                rng.end = mid
+                rng.helpers.append(helper)
+                rng.helpers.sort(key=lambda x: x.start)
+                gate.conns.promised += 1
+                self._jobs.promised += 1
+                helper.task = asyncio.create_task(self._help(gate, helper))
+                helper.task.add_done_callback(_retrieve)
+
+    async def _help(self, gate: HostGate, helper: _Helper) -> None:
+        """Fetch ``helper.rng`` with a bounded Range request into its segment file."""
+        helper.started = True
+        gate.conns.promised -= 1
+        self._jobs.promised -= 1
+        rng = helper.rng
+        try:
+            try:
+                async with gate.slot(), self._jobs.take():
+                    await self._fetch_range(gate, helper)
+            finally:
+                self._lend()
+            if rng.helpers:
+                with open(helper.path, "ab") as fh:
+                    await self._join(rng, fh, None, 0)
+        except BaseException:
+            self._abandon(rng)
+            with contextlib.suppress(OSError):
+                helper.path.unlink(missing_ok=True)
+            raise
+
+    async def _fetch_range(self, gate: HostGate, helper: _Helper) -> None:
+        rng = helper.rng
+        headers = {"Accept-Encoding": "identity", "Accept": "application/pdf,*/*;q=0.5",
+                   "Range": f"bytes={rng.pos}-{rng.end - 1}", "If-Range": rng.validator}
+        self.requests += 1
+        request = self.client.build_request("GET", rng.target, headers=headers)
+        response = await self.client.send(request, stream=True)
+        try:
+            start, _ = _content_range(response.headers.get("content-range", ""))
+            if response.status_code != 206 or start != rng.pos:
+                raise _Transient(f"{gate.host} answered HTTP {response.status_code} to a "
+                                 "byte range")
+            gate.streams.append(rng)
+            try:
+                with open(helper.path, "wb") as fh:
+                    async for chunk in response.aiter_raw():
+                        piece = chunk[:rng.end - rng.pos]
+                        fh.write(piece)
+                        rng.pos += len(piece)
+                        rng.sink(len(piece), None, 0)
+                        if rng.pos >= rng.end:
+                            break
+            finally:
+                gate.streams.remove(rng)
+            if rng.pos < rng.end:
+                raise _Transient(f"connection closed {rng.end - rng.pos:,} bytes early")
+        finally:
+            await response.aclose()
+
+    def _abandon(self, rng: _Range | None) -> None:
+        """Stop every helper of ``rng`` (and theirs) and delete their segments."""
+        if rng is None:
+            return
+        for helper in rng.helpers:
+            self._abandon(helper.rng)
+            if helper.task is not None and not helper.task.done():
+                helper.task.cancel()
+                if not helper.started:  # cancelled before it ran: give its promise back
+                    helper.started = True
+                    helper.gate.conns.promised -= 1
+                    self._jobs.promised -= 1
+            with contextlib.suppress(OSError):
+                helper.path.unlink(missing_ok=True)
+        rng.helpers.clear()
 
     @staticmethod
     def _check_head(head: bytes, ctype: str, url: str, status: int) -> None:

@@ -65,6 +65,7 @@ class Host:
         self.name = name
         self.latency = latency
         self.bandwidth = bandwidth
+        self.ranges = True  # answers Range requests (and says so with Accept-Ranges)
         self.resources: dict[str, Resource] = {}
         self.log: list[Request] = []
         self.active = 0
@@ -146,16 +147,20 @@ def _handler_for(host: Host) -> type[BaseHTTPRequestHandler]:
                 return self._simple(req, 302, b"", "text/plain", {"Location": arg})
 
             body, status, extra = res.body, 200, {"ETag": res.etag or ""}
+            if host.ranges:
+                extra["Accept-Ranges"] = "bytes"
             rng = self.headers.get("Range")
-            if rng and kind != "ignore-range" and rng.startswith("bytes="):
-                start = int(rng[6:].split("-")[0])
+            if rng and host.ranges and kind != "ignore-range" and rng.startswith("bytes="):
+                first, _, last = rng[6:].partition("-")
+                start = int(first)
+                stop = min(int(last), len(body) - 1) if last else len(body) - 1
                 if_range = self.headers.get("If-Range")
                 if (if_range is None or if_range == res.etag) and start < len(body):
                     if kind == "wrong-range":
                         start = 0
                     status = 206
-                    extra["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
-                    body = body[start:]
+                    extra["Content-Range"] = f"bytes {start}-{stop}/{len(body)}"
+                    body = body[start:stop + 1]
             self.send_response(status)
             self.send_header("Content-Type", res.content_type)
             self.send_header("Content-Length", str(len(body)))

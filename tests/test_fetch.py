@@ -470,11 +470,13 @@ def test_stale_pid_file_does_not_block(runner, web, tmp_path, small_manifest) ->
 
 
 def test_dest_that_is_a_file_is_a_usage_error(runner, tmp_path) -> None:
-    target = tmp_path / "file"
+    target = tmp_path / ("a-long-folder-name-" * 4) / "file"
+    target.parent.mkdir()
     target.write_text("keep me")
     result = runner.invoke(app, ["fetch", "--dest", str(target), "1"])
     assert result.exit_code == 2
-    assert "is a file; give a folder" in result.stderr
+    # One line, however long: a path in an error must survive copy and paste.
+    assert result.stderr == f"Error: --dest {target} is a file; give a folder.\n"
     assert target.read_text() == "keep me"
 
 

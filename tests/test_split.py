@@ -1,0 +1,132 @@
+"""Idle connections help the largest download on their host with byte ranges."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from sora_refs.download import Options
+from sora_refs.fetch import fetch, make_plans
+from sora_refs.manifest import load_manifest
+from sora_refs.sources import parse_mirrors
+from tests.pdfs import make_pdf
+
+SIZE = 1_500_000
+SPLIT = 100_000  # each half at least this, so a 1.5 MB paper is worth splitting
+ORIGIN = "https://papers.example.org"
+
+
+def _setup(web, small_manifest: Path, faults: list[str] | None = None,
+           bandwidth: int = 3_000_000):
+    m = load_manifest(small_manifest)
+    web.serve_manifest(m)
+    ref = m.references[0]
+    assert ref.urls[0] == f"{ORIGIN}/alpha.pdf"
+    body = make_pdf(ref.title, ref.authors, ref.arxiv, pad_to=SIZE)
+    web.serve(ref.urls[0], body, faults=faults or [])
+    host = web.host(ORIGIN)
+    host.bandwidth = bandwidth
+    return m, body, host
+
+
+def _fetch(m, dest: Path, web, seen: list | None = None, **opts):
+    mirrors = parse_mirrors([a for a in web.mirror_args() if a != "--mirror"])
+    plans = make_plans(m, m.references[:1], dest, "cited", mirrors)
+    return plans[0].final, fetch(plans, dest, Options(**opts), mirrors,
+                                 on_fetcher=None if seen is None else seen.append)
+
+
+def _hidden(dest: Path) -> list[Path]:
+    return [p for p in dest.rglob(".*") if ".part" in p.name]
+
+
+def test_idle_connections_take_the_tail_and_the_file_is_exact(web, tmp_path, small_manifest):
+    m, body, host = _setup(web, small_manifest)
+    seen: list = []
+    final, job = _fetch(m, tmp_path / "lib", web, seen, split_min=SPLIT, per_host=4)
+    (outcome,) = asyncio.run(job)
+    assert outcome.status == "downloaded", outcome.error
+    assert final.read_bytes() == body
+    log = host.requests_for("/alpha.pdf")
+    # The paper alone used the host's four connections, and never more. (The server
+    # may briefly count five: a connection closed at a helper's start is only noticed
+    # by its handler at its next write.)
+    (gate,) = seen[0].engine._gates.values()
+    assert gate.conns.peak == 4 and host.max_active >= 4
+    assert len(log) >= 4 and "range" not in log[0].headers
+    # Helpers ask for bounded ranges of the same representation; a helper that is
+    # done early takes half of the largest tail left, so there may be more than 3.
+    spans = [tuple(map(int, r.headers["range"][6:].split("-"))) for r in log[1:]]
+    assert all(r.headers["if-range"] == log[1].headers["if-range"] for r in log[1:])
+    assert all(0 < a < b < len(body) for a, b in spans)
+    assert max(b for _, b in spans) == len(body) - 1
+    # Nothing is fetched twice beyond what was in flight when a response was cut short.
+    assert sum(r.sent for r in log) < len(body) + 4 * 256 * 1024
+    assert _hidden(tmp_path / "lib") == []
+
+
+def test_no_help_for_small_papers_servers_without_ranges_or_one_connection(
+        web, tmp_path, small_manifest):
+    m, body, host = _setup(web, small_manifest)
+    for i, opts in enumerate([{"split_min": SIZE}, {"split_min": 0}, {"per_host": 1}]):
+        host.log.clear()
+        final, job = _fetch(m, tmp_path / f"lib{i}", web, **{"split_min": SPLIT, **opts})
+        assert asyncio.run(job)[0].status == "downloaded"
+        assert final.read_bytes() == body and len(host.requests_for("/alpha.pdf")) == 1
+    host.ranges = False  # no Accept-Ranges: never asked for a range
+    host.log.clear()
+    final, job = _fetch(m, tmp_path / "lib-noranges", web, split_min=SPLIT)
+    assert asyncio.run(job)[0].status == "downloaded"
+    assert final.read_bytes() == body and len(host.requests_for("/alpha.pdf")) == 1
+
+
+def test_a_helper_that_fails_costs_no_attempt_and_no_bytes(web, tmp_path, small_manifest):
+    # The first helper gets the whole body instead of its range, another is cut off.
+    m, body, host = _setup(web, small_manifest, faults=["", "ignore-range", "drop"])
+    final, job = _fetch(m, tmp_path / "lib", web, split_min=SPLIT, per_host=4, attempts=1)
+    (outcome,) = asyncio.run(job)
+    assert outcome.status in ("downloaded", "resumed"), outcome.error
+    assert final.read_bytes() == body
+    log = host.requests_for("/alpha.pdf")
+    assert any(r.status == 200 and "range" in r.headers for r in log)  # the helper failed
+    # After the failure the download resumed from its own bytes, over one connection.
+    assert log[-1].headers["range"].endswith("-") and log[-1].status == 206
+    assert _hidden(tmp_path / "lib") == []
+
+
+def test_cancelled_split_download_keeps_a_clean_prefix_and_resumes(web, tmp_path,
+                                                                   small_manifest):
+    m, body, host = _setup(web, small_manifest, bandwidth=500_000)
+    dest = tmp_path / "lib"
+
+    async def interrupted() -> None:
+        _, job = _fetch(m, dest, web, split_min=SPLIT, per_host=4)
+        task = asyncio.ensure_future(job)
+        while len(host.requests_for("/alpha.pdf")) < 4 or not _hidden(dest):
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(interrupted())
+    final, job = _fetch(m, dest, web, split_min=SPLIT, per_host=4)
+    part = final.with_name(final.name + ".part")
+    kept = part.read_bytes()
+    assert 0 < len(kept) < SIZE and body.startswith(kept)
+    assert _hidden(dest) == []  # helpers' segments went with them
+    host.bandwidth = None
+    (outcome,) = asyncio.run(job)
+    assert outcome.status == "resumed" and final.read_bytes() == body
+
+
+def test_a_killed_runs_segments_are_cleared(web, tmp_path, small_manifest):
+    m, body, _ = _setup(web, small_manifest, bandwidth=0)
+    dest = tmp_path / "lib"
+    final, job = _fetch(m, dest, web, split_min=SIZE)
+    stale = final.with_name(f".{final.name}.part.700000")
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"left by a killed run")
+    assert asyncio.run(job)[0].status == "downloaded"
+    assert not stale.exists() and final.read_bytes() == body
