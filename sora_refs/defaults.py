@@ -46,9 +46,10 @@ HOST_FAILURES = 3
 # When a host has a free connection and nothing queued for it, the largest
 # download in flight there hands the second half of what it has left to that
 # connection (a Range request), so the last big paper does not crawl over one
-# connection while the others idle. Only worth a request's latency when each
-# half is at least this big; never on arXiv, whose one connection is never free.
-SPLIT_MIN_BYTES = 2 << 20
+# connection while the others idle. Only when that half outlasts two request
+# round trips at the download's own rate (so fast links split less) and is at
+# least this big; never on arXiv, whose one connection is never free.
+SPLIT_MIN_BYTES = 256 << 10
 
 # No paper is a gigabyte; a server that sends more is broken or hostile.
 MAX_BYTES = 1 << 30

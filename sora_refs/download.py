@@ -171,6 +171,22 @@ class _Range:
     pos: int
     end: int
     helpers: list[_Helper] = field(default_factory=list)
+    # When the response's headers came, how long they took, and ``pos`` then:
+    # from these, the rate and what a new request costs on this host.
+    since: float = 0.0
+    wait: float = 0.0
+    first: int = 0
+
+    def worth_splitting(self, now: float, split_min: int) -> bool:
+        """Whether half of what is left outlasts two request round trips, and is big
+        enough to be worth a request at all."""
+        left = self.end - self.pos
+        if left < 2 * split_min:
+            return False
+        got, elapsed = self.pos - self.first, now - self.since
+        if got < 64 * 1024 or elapsed <= 0:
+            return True  # no rate yet: the size alone decides
+        return (left / 2) / (got / elapsed) >= 2 * max(self.wait, 0.01)
 
 
 @dataclass(eq=False)
@@ -292,8 +308,9 @@ class Engine:
         part, side = part_path(final), sidecar_path(final)
         target = url
         try:
-            for stale in part.parent.glob(f".{part.name}.*"):  # a killed run's helpers
-                stale.unlink(missing_ok=True)
+            if side.exists():  # an earlier attempt: clear what its helpers left
+                for stale in part.parent.glob(f".{part.name}.*"):
+                    stale.unlink(missing_ok=True)
             offset, validator = _resume_point(url, part, side)
             headers = {"Accept-Encoding": "identity", "Accept": "application/pdf,*/*;q=0.5"}
             if offset and validator:
@@ -302,13 +319,14 @@ class Engine:
             for _hop in range(self.options.max_redirects + 1):
                 self.requests += 1
                 request = self.client.build_request("GET", target, headers=headers)
+                asked = asyncio.get_running_loop().time()
                 response = await self.client.send(request, stream=True)
                 try:
                     if response.status_code in _REDIRECTS and "location" in response.headers:
                         target = self._redirect(target, response.headers["location"])
                         continue
                     return await self._receive(response, url, target, part, side, offset,
-                                               sink, attempt)
+                                               sink, attempt, asked)
                 finally:
                     await response.aclose()
         except httpx.TimeoutException:
@@ -333,7 +351,8 @@ class Engine:
         return rewrite(nxt, self.mirrors)
 
     async def _receive(self, response: httpx.Response, url: str, target: str, part: Path,
-                       side: Path, offset: int, sink: ByteSink, attempt: int) -> _Received:
+                       side: Path, offset: int, sink: ByteSink, attempt: int,
+                       asked: float) -> _Received:
         status = response.status_code
         h = hashlib.sha256()
         resumed = False
@@ -376,7 +395,9 @@ class Engine:
         if (self.options.split_min > 0 and total is not None and validator
                 and not validator.startswith("W/")
                 and "bytes" in response.headers.get("accept-ranges", "").lower()):
-            rng = _Range(target, validator, part, total, sink, offset, total)
+            now = asyncio.get_running_loop().time()
+            rng = _Range(target, validator, part, total, sink, offset, total, since=now,
+                         wait=now - asked, first=offset)
         sink(0, total, offset)
         head_pending = not resumed  # the first bytes decide whether this is a PDF at all
         buf = b""
@@ -467,8 +488,11 @@ class Engine:
         for gate in self._gates.values():
             while (not gate.no_split and not gate.given_up and gate.conns.spare() > 0
                    and self._jobs.spare() > 0):
-                rng = max(gate.streams, key=lambda r: r.end - r.pos, default=None)
-                if rng is None or rng.end - rng.pos < 2 * self.options.split_min:
+                now = asyncio.get_running_loop().time()
+                rng = max((r for r in gate.streams
+                           if r.worth_splitting(now, self.options.split_min)),
+                          key=lambda r: r.end - r.pos, default=None)
+                if rng is None:
                     break
                 mid = rng.pos + (rng.end - rng.pos) // 2
                 tail = _Range(rng.target, rng.validator, rng.part, rng.total, rng.sink, mid,
@@ -509,7 +533,10 @@ class Engine:
                    "Range": f"bytes={rng.pos}-{rng.end - 1}", "If-Range": rng.validator}
         self.requests += 1
         request = self.client.build_request("GET", rng.target, headers=headers)
+        asked = asyncio.get_running_loop().time()
         response = await self.client.send(request, stream=True)
+        rng.since = asyncio.get_running_loop().time()
+        rng.wait, rng.first = rng.since - asked, rng.pos
         try:
             start, _ = _content_range(response.headers.get("content-range", ""))
             if response.status_code != 206 or start != rng.pos:

@@ -167,21 +167,15 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def _pad(text: str, width: int, right: bool, styled: str | None = None) -> str:
-    """``text`` padded to ``width``; the padding stays outside any colour codes."""
-    fill = " " * max(0, width - cell_width(text))
-    shown = text if styled is None else styled
-    return fill + shown if right else shown + fill
-
-
 def table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], term: Terminal,
           fit: bool = True) -> list[str]:
     """Lay out a table as lines: header, rule, rows.
 
     With ``fit``, wrapping columns give up width, the widest for its weight first,
     until the table fits ``term.width``: down to their floors, then, if that is
-    not enough, down to their headers; without it
-    (long lists) every row stays on one line, which keeps them greppable.
+    not enough, down to their headers. Without it (long lists) every row stays on
+    one line, which keeps them greppable. Padding stays outside colour codes, so
+    trailing blanks are stripped alike with and without colour.
     """
     cells = [[(c, "") if isinstance(c, str) else c for c in row] for row in rows]
     widths = [max([cell_width(col.header)]
@@ -201,22 +195,26 @@ def table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], term: Termi
                 widths[widest] -= 1
                 excess -= 1
 
-    def line(parts: Sequence[str]) -> str:
-        return (" " * GAP).join(parts).rstrip()
+    gap = " " * GAP
+    layout = list(zip(columns, widths, strict=True))
 
-    out = [line([_pad(col.header, w, col.right, term.style(col.header, "bold"))
-                 for col, w in zip(columns, widths, strict=True)]),
-           line([term.rule * w for w in widths])]
+    def cell(text: str, style: str, col: Column, w: int) -> str:
+        fill = " " * (w - (len(text) if text.isascii() else cell_width(text)))
+        shown = term.style(text, style) if style and text else text
+        return fill + shown if col.right else shown + fill
+
+    out = [gap.join(cell(c.header, "bold", c, w) for c, w in layout).rstrip(),
+           gap.join(term.rule * w for w in widths).rstrip()]
     for row in cells:
         wrapped = [wrap(text, w) if col.wrap and fit and cell_width(text) > w
                    else text.split("\n")
-                   for col, w, (text, _) in zip(columns, widths, row, strict=True)]
-        for k in range(max(len(lines) for lines in wrapped)):
-            out.append(line([
-                _pad(text, w, col.right, term.style(text, style))
-                for col, w, text, style in zip(
-                    columns, widths, (lines[k] if k < len(lines) else "" for lines in wrapped),
-                    (style for _, style in row), strict=True)]))
+                   for (col, w), (text, _) in zip(layout, row, strict=True)]
+        height = max(map(len, wrapped))
+        for k in range(height):
+            out.append(gap.join(
+                cell(lines[k] if k < len(lines) else "", style, col, w)
+                for (col, w), lines, (_, style) in zip(layout, wrapped, row, strict=True)
+            ).rstrip())
     return out
 
 

@@ -125,8 +125,11 @@ def test_a_killed_runs_segments_are_cleared(web, tmp_path, small_manifest):
     m, body, _ = _setup(web, small_manifest, bandwidth=0)
     dest = tmp_path / "lib"
     final, job = _fetch(m, dest, web, split_min=SIZE)
+    # A killed run leaves its .part, its sidecar and its helpers' hidden segments.
     stale = final.with_name(f".{final.name}.part.700000")
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"left by a killed run")
+    final.with_name(final.name + ".part").write_bytes(body[:1000])
+    final.with_name(final.name + ".part.json").write_text('{"url": "elsewhere"}')
     assert asyncio.run(job)[0].status == "downloaded"
     assert not stale.exists() and final.read_bytes() == body
