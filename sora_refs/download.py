@@ -455,6 +455,10 @@ class Engine:
             if rec.rng is not None and rec.rng.helpers:
                 with open(rec.part, "ab") as fh:
                     rec.got = await self._join(rec.rng, fh, rec.hasher, rec.got)
+        except OSError as exc:
+            self._abandon(rec.rng)
+            raise FetchError(f"cannot write {rec.part.name}: {exc.strerror or exc}",
+                             url=rec.url) from None
         except BaseException:
             self._abandon(rec.rng)
             raise

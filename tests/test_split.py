@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+import pytest
+
 from sora_refs.download import Options
 from sora_refs.fetch import fetch, make_plans
 from sora_refs.manifest import load_manifest
@@ -133,3 +135,38 @@ def test_a_killed_runs_segments_are_cleared(web, tmp_path, small_manifest):
     final.with_name(final.name + ".part.json").write_text('{"url": "elsewhere"}')
     assert asyncio.run(job)[0].status == "downloaded"
     assert not stale.exists() and final.read_bytes() == body
+
+
+@pytest.mark.parametrize("where", ["download", "helper"])
+def test_a_disk_error_while_joining(web, tmp_path, small_manifest, monkeypatch, where):
+    """The download's own append failing fails that URL, saying why; a helper's
+    append failing (it joins its own helpers' segments) only loses that helper."""
+    import errno
+
+    from sora_refs import download
+
+    real = download._append
+    failed = []
+
+    def append(src: Path, fh, hasher) -> int:
+        if (hasher is not None) == (where == "download"):  # only the download hashes
+            failed.append(src)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(src, fh, hasher)
+
+    monkeypatch.setattr(download, "_append", append)
+    m, body, _ = _setup(web, small_manifest)
+    final, job = _fetch(m, tmp_path / "lib", web, split_min=SPLIT, per_host=4)
+    (outcome,) = asyncio.run(job)
+    if where == "download":
+        # Reported as the reason this URL failed; the next URL (arXiv, a small file
+        # that needs no helpers here) then delivers the paper.
+        (reason,) = outcome.tried
+        assert "cannot write" in reason and "No space left on device" in reason
+        assert outcome.source.startswith("https://arxiv.org/")
+    else:
+        assert outcome.status in ("downloaded", "resumed") and final.read_bytes() == body
+    # The first helper to finish early splits another helper's tail: there is always
+    # a helper with a helper of its own, so both paths really ran.
+    assert failed
+    assert _hidden(tmp_path / "lib") == []
