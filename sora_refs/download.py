@@ -227,6 +227,64 @@ def _append(src: Path, fh: BinaryIO, hasher: Any) -> int:
     return n
 
 
+class _Writer:
+    """A body's chunks, batched and written (and hashed) in a worker thread.
+
+    Writing in the event loop stalls every other download whenever the disk is
+    slow (a network home folder, a busy laptop drive); here one batch per file is
+    in flight at a time, so the file is always a prefix of the body, even when a
+    cancellation leaves the last batch unwritten.
+    """
+
+    BATCH = 1 << 20
+    # On a slow link a batch is written at least this often, so the .part file
+    # grows with the download and a killed run loses at most this much of it.
+    EVERY = 0.5
+
+    def __init__(self, fh: BinaryIO, hasher: Any = None) -> None:
+        self.fh = fh
+        self.hasher = hasher
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._busy = False
+        self._last = asyncio.get_running_loop().time()
+
+    async def write(self, data: bytes) -> None:
+        self._parts.append(data)
+        self._size += len(data)
+        if (self._size >= self.BATCH
+                or asyncio.get_running_loop().time() - self._last >= self.EVERY):
+            await self.flush()
+
+    async def flush(self) -> None:
+        self._last = asyncio.get_running_loop().time()
+        if not self._parts:
+            return
+        data = b"".join(self._parts)
+        self._parts, self._size = [], 0
+        self._busy = True
+        await asyncio.to_thread(self._write, data)
+        self._busy = False
+
+    def settle(self) -> None:
+        """After a failure: write what is buffered, unless a batch is still in flight
+        (then what follows it is dropped, and the file stays a prefix)."""
+        if self._parts and not self._busy:
+            self._write(b"".join(self._parts))
+        self._parts, self._size = [], 0
+
+    def _write(self, data: bytes) -> None:
+        self.fh.write(data)
+        if self.hasher is not None:
+            self.hasher.update(data)
+
+
+def _hash_file(path: Path, hasher: Any) -> None:
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            hasher.update(block)
+
+
 def _retrieve(task: asyncio.Task[None]) -> None:
     """Mark a helper's failure as seen; its download reports it, or has moved on."""
     if not task.cancelled():
@@ -362,9 +420,7 @@ class Engine:
                 _discard(part, side)
                 raise _Transient(f"server answered bytes from {start} instead of {offset}; "
                                  "starting over", retry_after=0)
-            with open(part, "rb") as fh:
-                while block := fh.read(1 << 20):
-                    h.update(block)
+            await asyncio.to_thread(_hash_file, part, h)
             resumed, mode = True, "ab"
         elif status == 200:
             offset, mode = 0, "wb"
@@ -404,35 +460,38 @@ class Engine:
         gate = self.gate(url)
         try:
             with open(part, mode) as fh:
+                out = _Writer(fh, h)
                 if rng is not None:
                     gate.streams.append(rng)
                     self._lend()
-                async for chunk in response.aiter_raw():
-                    if head_pending:
-                        buf += chunk
-                        if len(buf) < HEAD_BYTES and b"%PDF-" not in buf:
-                            continue
+                try:
+                    async for chunk in response.aiter_raw():
+                        if head_pending:
+                            buf += chunk
+                            if len(buf) < HEAD_BYTES and b"%PDF-" not in buf:
+                                continue
+                            self._check_head(buf, ctype, url, status)
+                            head_pending, chunk, buf = False, buf, b""
+                        if rng is not None:  # helpers may have taken the tail meanwhile
+                            chunk = chunk[:rng.end - got]
+                        got += len(chunk)
+                        if got > self.options.max_bytes:
+                            raise FetchError(f"the body exceeds the {self.options.max_bytes:,}"
+                                             "-byte limit for one paper", url=url)
+                        await out.write(chunk)
+                        sink(len(chunk), total, 0)
+                        if rng is not None:
+                            rng.pos = got
+                            if got >= rng.end:
+                                break
+                    if head_pending:  # the whole body was shorter than a KiB
                         self._check_head(buf, ctype, url, status)
-                        head_pending, chunk, buf = False, buf, b""
-                    if rng is not None:  # helpers may have taken the tail meanwhile
-                        chunk = chunk[:rng.end - got]
-                    got += len(chunk)
-                    if got > self.options.max_bytes:
-                        raise FetchError(f"the body exceeds the {self.options.max_bytes:,}-byte"
-                                         " limit for one paper", url=url)
-                    fh.write(chunk)
-                    h.update(chunk)
-                    sink(len(chunk), total, 0)
-                    if rng is not None:
-                        rng.pos = got
-                        if got >= rng.end:
-                            break
-                if head_pending:  # the whole body was shorter than a KiB
-                    self._check_head(buf, ctype, url, status)
-                    got += len(buf)
-                    fh.write(buf)
-                    h.update(buf)
-                    sink(len(buf), total, 0)
+                        got += len(buf)
+                        await out.write(buf)
+                        sink(len(buf), total, 0)
+                    await out.flush()
+                finally:
+                    out.settle()  # a dropped connection keeps what it delivered
         except FetchError:
             self._abandon(rng)
             _discard(part, side)
@@ -549,13 +608,18 @@ class Engine:
             gate.streams.append(rng)
             try:
                 with open(helper.path, "wb") as fh:
-                    async for chunk in response.aiter_raw():
-                        piece = chunk[:rng.end - rng.pos]
-                        fh.write(piece)
-                        rng.pos += len(piece)
-                        rng.sink(len(piece), None, 0)
-                        if rng.pos >= rng.end:
-                            break
+                    out = _Writer(fh)
+                    try:
+                        async for chunk in response.aiter_raw():
+                            piece = chunk[:rng.end - rng.pos]
+                            await out.write(piece)
+                            rng.pos += len(piece)
+                            rng.sink(len(piece), None, 0)
+                            if rng.pos >= rng.end:
+                                break
+                        await out.flush()
+                    finally:
+                        out.settle()
             finally:
                 gate.streams.remove(rng)
             if rng.pos < rng.end:
