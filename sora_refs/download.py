@@ -18,18 +18,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import random
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
-from sora_refs import defaults
+from sora_refs import defaults, parts
 from sora_refs.errors import BlockedError, FetchError
+from sora_refs.hosts import HostGate, Slots
 from sora_refs.library import part_path, sidecar_path
 from sora_refs.sources import Mirror, host_of, is_arxiv, rewrite
 from sora_refs.verify import HEAD_BYTES, looks_like_html
@@ -89,77 +89,8 @@ class _Transient(Exception):
         self.helper = helper
 
 
-class _Slots:
-    """A semaphore that also tells, without waiting, whether a slot is spare.
-
-    Spare means nobody holds it, nobody waits for it and no helper has been
-    promised it: helpers start only on spare slots, so they never hold back a
-    paper that is waiting for its turn.
-    """
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self._sem = asyncio.Semaphore(n)
-        self.held = 0
-        self.peak = 0  # most slots ever held at once: what the host saw from us
-        self.waiting = 0
-        self.promised = 0
-
-    def spare(self) -> int:
-        return self.n - self.held - self.waiting - self.promised
-
-    @contextlib.asynccontextmanager
-    async def take(self, promised: bool = False) -> AsyncIterator[None]:
-        if promised:
-            self.promised -= 1
-        self.waiting += 1
-        try:
-            await self._sem.acquire()
-        finally:
-            self.waiting -= 1
-        self.held += 1
-        self.peak = max(self.peak, self.held)
-        try:
-            yield
-        finally:
-            self.held -= 1
-            self._sem.release()
-
-
-class HostGate:
-    """At most ``connections`` requests to one host, starts at least ``delay`` apart."""
-
-    def __init__(self, host: str, connections: int, delay: float) -> None:
-        self.host = host
-        self.connections = connections
-        self.delay = delay
-        self.conns = _Slots(connections)
-        self._lock = asyncio.Lock()
-        self._next_start = 0.0
-        self.failed_urls = 0
-        self.given_up: str | None = None
-        self.streams: list[_Range] = []  # bodies being received, which helpers may split
-        self.no_split = False  # a helper failed here: one connection per paper from now on
-
-    @contextlib.asynccontextmanager
-    async def slot(self, promised: bool = False) -> AsyncIterator[None]:
-        async with self.conns.take(promised):
-            async with self._lock:
-                loop = asyncio.get_running_loop()
-                wait = self._next_start - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self._next_start = loop.time() + self.delay
-            yield
-
-    def pause(self, seconds: float) -> None:
-        """Hold every request to this host back (a 429 or 503 speaks for the host)."""
-        loop = asyncio.get_running_loop()
-        self._next_start = max(self._next_start, loop.time() + seconds)
-
-
 @dataclass(eq=False)
-class _Range:
+class Span:
     """Bytes ``[pos, end)`` one response still has to deliver; ``end`` drops when a
     helper takes the tail, and ``helpers`` (by start) deliver the rest."""
 
@@ -194,7 +125,7 @@ class _Helper:
     """A request fetching ``rng`` (from ``start``) into the hidden file ``path``."""
 
     start: int
-    rng: _Range
+    rng: Span
     path: Path
     gate: HostGate
     task: asyncio.Task[None] | None = None
@@ -212,77 +143,7 @@ class _Received:
     total: int | None
     resumed: bool
     attempt: int
-    rng: _Range | None
-
-
-def _append(src: Path, fh: BinaryIO, hasher: Any) -> int:
-    """Copy ``src`` to the end of ``fh`` (hashing it too); runs in a thread."""
-    n = 0
-    with open(src, "rb") as seg:
-        while block := seg.read(1 << 20):
-            fh.write(block)
-            if hasher is not None:
-                hasher.update(block)
-            n += len(block)
-    return n
-
-
-class _Writer:
-    """A body's chunks, batched and written (and hashed) in a worker thread.
-
-    Writing in the event loop stalls every other download whenever the disk is
-    slow (a network home folder, a busy laptop drive); here one batch per file is
-    in flight at a time, so the file is always a prefix of the body, even when a
-    cancellation leaves the last batch unwritten.
-    """
-
-    BATCH = 1 << 20
-    # On a slow link a batch is written at least this often, so the .part file
-    # grows with the download and a killed run loses at most this much of it.
-    EVERY = 0.5
-
-    def __init__(self, fh: BinaryIO, hasher: Any = None) -> None:
-        self.fh = fh
-        self.hasher = hasher
-        self._parts: list[bytes] = []
-        self._size = 0
-        self._busy = False
-        self._last = asyncio.get_running_loop().time()
-
-    async def write(self, data: bytes) -> None:
-        self._parts.append(data)
-        self._size += len(data)
-        if (self._size >= self.BATCH
-                or asyncio.get_running_loop().time() - self._last >= self.EVERY):
-            await self.flush()
-
-    async def flush(self) -> None:
-        self._last = asyncio.get_running_loop().time()
-        if not self._parts:
-            return
-        data = b"".join(self._parts)
-        self._parts, self._size = [], 0
-        self._busy = True
-        await asyncio.to_thread(self._write, data)
-        self._busy = False
-
-    def settle(self) -> None:
-        """After a failure: write what is buffered, unless a batch is still in flight
-        (then what follows it is dropped, and the file stays a prefix)."""
-        if self._parts and not self._busy:
-            self._write(b"".join(self._parts))
-        self._parts, self._size = [], 0
-
-    def _write(self, data: bytes) -> None:
-        self.fh.write(data)
-        if self.hasher is not None:
-            self.hasher.update(data)
-
-
-def _hash_file(path: Path, hasher: Any) -> None:
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            hasher.update(block)
+    rng: Span | None
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:
@@ -300,7 +161,7 @@ class Engine:
         self.options = options
         self.mirrors = mirrors or []
         self._gates: dict[str, HostGate] = {}
-        self._jobs = _Slots(options.jobs)
+        self._jobs = Slots(options.jobs)
         self.requests = 0
 
     def gate(self, url: str) -> HostGate:
@@ -367,9 +228,8 @@ class Engine:
         target = url
         try:
             if side.exists():  # an earlier attempt: clear what its helpers left
-                for stale in part.parent.glob(f".{part.name}.*"):
-                    stale.unlink(missing_ok=True)
-            offset, validator = _resume_point(url, part, side)
+                parts.clear_segments(part)
+            offset, validator = parts.resume_point(url, part, side)
             headers = {"Accept-Encoding": "identity", "Accept": "application/pdf,*/*;q=0.5"}
             if offset and validator:
                 headers["Range"] = f"bytes={offset}-"
@@ -417,16 +277,16 @@ class Engine:
         if status == 206 and offset:
             start, total = _content_range(response.headers.get("content-range", ""))
             if start != offset:
-                _discard(part, side)
+                parts.discard(part, side)
                 raise _Transient(f"server answered bytes from {start} instead of {offset}; "
                                  "starting over", retry_after=0)
-            await asyncio.to_thread(_hash_file, part, h)
+            await asyncio.to_thread(parts.hash_file, part, h)
             resumed, mode = True, "ab"
         elif status == 200:
             offset, mode = 0, "wb"
             total = _int(response.headers.get("content-length"))
         elif status == 416:
-            _discard(part, side)
+            parts.discard(part, side)
             raise _Transient("server refused the resume range; starting over", retry_after=0)
         elif status == 429 or status >= 500:
             raise _Transient(f"HTTP {status} {response.reason_phrase}".rstrip(),
@@ -445,14 +305,14 @@ class Engine:
         validator = response.headers.get("etag") or response.headers.get("last-modified")
         part.parent.mkdir(parents=True, exist_ok=True)
         if not resumed:
-            _write_sidecar(side, url, validator, total)
+            parts.write_sidecar(side, url, validator, total)
         got = offset
         rng = None
         if (self.options.split_min > 0 and total is not None and validator
                 and not validator.startswith("W/")
                 and "bytes" in response.headers.get("accept-ranges", "").lower()):
             now = asyncio.get_running_loop().time()
-            rng = _Range(target, validator, part, total, sink, offset, total, since=now,
+            rng = Span(target, validator, part, total, sink, offset, total, since=now,
                          wait=now - asked, first=offset)
         sink(0, total, offset)
         head_pending = not resumed  # the first bytes decide whether this is a PDF at all
@@ -460,7 +320,7 @@ class Engine:
         gate = self.gate(url)
         try:
             with open(part, mode) as fh:
-                out = _Writer(fh, h)
+                out = parts.PartWriter(fh, h)
                 if rng is not None:
                     gate.streams.append(rng)
                     self._lend()
@@ -494,7 +354,7 @@ class Engine:
                     out.settle()  # a dropped connection keeps what it delivered
         except FetchError:
             self._abandon(rng)
-            _discard(part, side)
+            parts.discard(part, side)
             raise
         except BaseException:
             self._abandon(rng)
@@ -526,7 +386,7 @@ class Engine:
         return Download(url=rec.url, sha256=rec.hasher.hexdigest(), size=rec.got,
                         resumed=rec.resumed, attempts=rec.attempt)
 
-    async def _join(self, rng: _Range, fh: BinaryIO, hasher: Any, got: int) -> int:
+    async def _join(self, rng: Span, fh: BinaryIO, hasher: Any, got: int) -> int:
         """Wait for each helper of ``rng`` in order and append its segment to ``fh``."""
         while rng.helpers:
             helper = rng.helpers[0]
@@ -539,7 +399,7 @@ class Engine:
                 raise _Transient(f"a second connection for the rest of the file failed "
                                  f"({_reason(exc)}); resuming over one", retry_after=0,
                                  helper=True) from None
-            got += await asyncio.to_thread(_append, helper.path, fh, hasher)
+            got += await asyncio.to_thread(parts.append_file, helper.path, fh, hasher)
             helper.path.unlink(missing_ok=True)
             rng.helpers.pop(0)
         return got
@@ -558,9 +418,9 @@ class Engine:
                 if rng is None:
                     break
                 mid = rng.pos + (rng.end - rng.pos) // 2
-                tail = _Range(rng.target, rng.validator, rng.part, rng.total, rng.sink, mid,
+                tail = Span(rng.target, rng.validator, rng.part, rng.total, rng.sink, mid,
                               rng.end)
-                helper = _Helper(mid, tail, rng.part.with_name(f".{rng.part.name}.{mid}"), gate)
+                helper = _Helper(mid, tail, parts.segment_path(rng.part, mid), gate)
                 rng.end = mid
                 rng.helpers.append(helper)
                 rng.helpers.sort(key=lambda x: x.start)
@@ -608,7 +468,7 @@ class Engine:
             gate.streams.append(rng)
             try:
                 with open(helper.path, "wb") as fh:
-                    out = _Writer(fh)
+                    out = parts.PartWriter(fh)
                     try:
                         async for chunk in response.aiter_raw():
                             piece = chunk[:rng.end - rng.pos]
@@ -627,7 +487,7 @@ class Engine:
         finally:
             await response.aclose()
 
-    def _abandon(self, rng: _Range | None) -> None:
+    def _abandon(self, rng: Span | None) -> None:
         """Stop every helper of ``rng`` (and theirs) and delete their segments."""
         if rng is None:
             return
@@ -692,28 +552,3 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _resume_point(url: str, part: Path, side: Path) -> tuple[int, str | None]:
-    """Bytes already on disk for ``url`` and the validator to send with If-Range."""
-    try:
-        size = part.stat().st_size
-        meta = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        _discard(part, side)
-        return 0, None
-    if meta.get("url") != url or not meta.get("validator") or size == 0:
-        # Another URL's bytes, or nothing to make If-Range safe: start over.
-        _discard(part, side)
-        return 0, None
-    return size, str(meta["validator"])
-
-
-def _write_sidecar(side: Path, url: str, validator: str | None, total: int | None) -> None:
-    side.write_text(json.dumps({"url": url, "validator": validator, "length": total}),
-                    encoding="utf-8")
-
-
-def _discard(part: Path, side: Path) -> None:
-    part.unlink(missing_ok=True)
-    side.unlink(missing_ok=True)

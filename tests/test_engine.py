@@ -273,12 +273,12 @@ def test_writer_keeps_the_body_in_order_and_in_one_piece(chunks: list[bytes],
     import hashlib
     import io
 
-    from sora_refs.download import _Writer
+    from sora_refs.parts import PartWriter
 
     async def run() -> tuple[bytes, str]:
         fh = io.BytesIO()
         h = hashlib.sha256()
-        out = _Writer(fh, h)  # type: ignore[arg-type]
+        out = PartWriter(fh, h)  # type: ignore[arg-type]
         try:
             for i, chunk in enumerate(chunks):
                 if i == fail_at:

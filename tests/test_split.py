@@ -143,9 +143,9 @@ def test_a_disk_error_while_joining(web, tmp_path, small_manifest, monkeypatch, 
     append failing (it joins its own helpers' segments) only loses that helper."""
     import errno
 
-    from sora_refs import download
+    from sora_refs import parts
 
-    real = download._append
+    real = parts.append_file
     failed = []
 
     def append(src: Path, fh, hasher) -> int:
@@ -154,7 +154,7 @@ def test_a_disk_error_while_joining(web, tmp_path, small_manifest, monkeypatch, 
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(src, fh, hasher)
 
-    monkeypatch.setattr(download, "_append", append)
+    monkeypatch.setattr(parts, "append_file", append)
     m, body, _ = _setup(web, small_manifest)
     final, job = _fetch(m, tmp_path / "lib", web, split_min=SPLIT, per_host=4)
     (outcome,) = asyncio.run(job)
