@@ -170,3 +170,23 @@ def test_a_disk_error_while_joining(web, tmp_path, small_manifest, monkeypatch, 
     # a helper with a helper of its own, so both paths really ran.
     assert failed
     assert _hidden(tmp_path / "lib") == []
+
+
+def test_no_split_on_the_command_line(runner, web, tmp_path, small_manifest):
+    from sora_refs.cli import app
+
+    m, body, host = _setup(web, small_manifest)
+    host.bandwidth = 20_000_000  # a 6 MB paper still takes long enough to split
+    body = make_pdf(m.references[0].title, m.references[0].authors, m.references[0].arxiv,
+                    pad_to=6_000_000)
+    web.serve(m.references[0].urls[0], body)
+    args = ["--manifest", str(small_manifest), "fetch", "1", *web.mirror_args()]
+    split = runner.invoke(app, [*args, "--dest", str(tmp_path / "a")])
+    assert split.exit_code == 0, split.output
+    assert len(host.requests_for("/alpha.pdf")) > 1
+    host.log.clear()
+    whole = runner.invoke(app, [*args, "--dest", str(tmp_path / "b"), "--no-split"])
+    assert whole.exit_code == 0, whole.output
+    assert len(host.requests_for("/alpha.pdf")) == 1
+    assert [p.read_bytes() for p in (tmp_path / "a").rglob("*.pdf")] == [body]
+    assert [p.read_bytes() for p in (tmp_path / "b").rglob("*.pdf")] == [body]
