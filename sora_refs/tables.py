@@ -267,6 +267,13 @@ def _block_width(refs: Sequence[Reference]) -> int:
     return min(20, max((len(r.category.split("/")[0]) + 1 for r in refs), default=8))
 
 
+def _busiest(years: list[int], count: int) -> str:
+    refs = f"{count} reference{'s' if count != 1 else ''}"
+    if len(years) == 1:
+        return f"busiest year: {years[0]} ({refs})"
+    return f"busiest years: {', '.join(map(str, years))} ({refs} each)"
+
+
 def _bar(count: int, top: int, term: Terminal) -> Cell:
     n = round(BAR_WIDTH * count / top) if top else 0
     return (term.block * n + ("▏" if count and not n and term.unicode else ""), "cyan")
@@ -291,7 +298,7 @@ def stats_view(data: dict[str, Any], term: Terminal) -> str:
                        "bold"),
             f"• {a['count']} arXiv-only ({percent(a['share'])})",
             f"• {names} together: {m['count']} ({percent(m['share'])})",
-            f"• busiest year: {', '.join(map(str, b['years']))} ({b['count']} references)",
+            f"• {_busiest(b['years'], b['count'])}",
             f"• {r['years'][0]}–{r['years'][-1]} together: {r['count']} "
             f"({percent(r['share'])})",
             f"• earliest: {h['earliest_year']}",

@@ -200,6 +200,9 @@ def test_stats_table_and_bar_chart(runner) -> None:
 def test_stats_filtered_by_category(runner) -> None:
     data = _json(runner, ["stats", "-c", "diffusion", "--json"])
     assert data["total"] == 8
+    # Three years tie for the busiest among the RNN papers, one paper each.
+    text = runner.invoke(app, ["stats", "-c", "rnn"]).stdout
+    assert "• busiest years: 2015, 2017, 2018 (1 reference each)" in text
 
 
 def test_svg_is_saved(runner, tmp_path) -> None:
