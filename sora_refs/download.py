@@ -59,6 +59,7 @@ class Options:
     backoff_cap: float = defaults.BACKOFF_CAP
     retry_after_cap: float = defaults.RETRY_AFTER_CAP
     host_failures: int = defaults.HOST_FAILURES
+    host_streak: int = defaults.HOST_STREAK
     max_bytes: int = defaults.MAX_BYTES
     max_redirects: int = defaults.MAX_REDIRECTS
     split_min: int = defaults.SPLIT_MIN_BYTES  # 0: one connection per paper
@@ -197,12 +198,19 @@ class Engine:
                 finally:
                     self._lend()
                 # The connection is free for others while helpers finish the tail.
-                return await self._complete(received)
+                done = await self._complete(received)
+                gate.streak = 0
+                return done
             except _Transient as exc:
                 if exc.helper:  # not this URL's fault, and no more helpers on this host
                     gate.no_split = True
                     attempt -= 1
                     continue
+                gate.streak += 1
+                if gate.streak >= self.options.host_streak and not gate.given_up:
+                    gate.given_up = f"{gate.streak} attempts in a row failed"
+                    raise FetchError(f"{exc} (gave up on {gate.host} after {gate.streak} "
+                                     "failed attempts in a row)", url=url, retry=True) from None
                 if attempt >= self.options.attempts:
                     gate.failed_urls += 1
                     if gate.failed_urls >= self.options.host_failures:

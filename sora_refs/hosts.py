@@ -64,6 +64,7 @@ class HostGate:
         self._lock = asyncio.Lock()
         self._next_start = 0.0
         self.failed_urls = 0
+        self.streak = 0  # failed attempts in a row, across URLs; a success resets it
         self.given_up: str | None = None
         self.streams: list[Span] = []  # bodies being received, which helpers may split
         self.no_split = False  # a helper failed here: one connection per paper from now on
@@ -71,6 +72,9 @@ class HostGate:
     @contextlib.asynccontextmanager
     async def slot(self, promised: bool = False) -> AsyncIterator[None]:
         async with self.conns.take(promised):
+            if self.given_up:  # no request will be sent: no spacing to keep
+                yield
+                return
             async with self._lock:
                 loop = asyncio.get_running_loop()
                 wait = self._next_start - loop.time()

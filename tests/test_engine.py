@@ -113,14 +113,19 @@ def _run(plans, dest, web, **opts):
     return asyncio.run(fetch(plans, dest, Options(**opts), mirrors))
 
 
-def test_a_host_that_keeps_failing_is_given_up(web, tmp_path: Path) -> None:
-    manifest = numbered_manifest(tmp_path, 5, "https://down.example.org/{i}.pdf")
-    m = load_manifest(manifest)
+def _run_failing_host(web, tmp_path: Path, count: int, origin: str, **opts):
+    """Fetch ``count`` papers from one host that answers every request with 503."""
+    m = load_manifest(numbered_manifest(tmp_path, count, origin + "/{i}.pdf"))
     for ref in m.references:
         web.serve(ref.urls[0], b"", faults=["503"] * 10)
     dest = tmp_path / "lib"
-    outcomes = _run(make_plans(m, m.references, dest, "cited", []), dest, web,
-                    attempts=2, backoff_base=0.01, host_failures=2, per_host=1)
+    return _run(make_plans(m, m.references, dest, "cited", []), dest, web,
+                backoff_base=0.01, per_host=1, **opts)
+
+
+def test_a_host_that_keeps_failing_is_given_up(web, tmp_path: Path) -> None:
+    outcomes = _run_failing_host(web, tmp_path, 5, "https://down.example.org",
+                                 attempts=2, host_failures=2)
     assert [o.status for o in outcomes] == ["failed"] * 5
     # Which two URLs use up their attempts first depends on the jittered backoff.
     exhausted = [o for o in outcomes if "gave up after 2 attempts" in o.error]
@@ -294,3 +299,52 @@ def test_writer_keeps_the_body_in_order_and_in_one_piece(chunks: list[bytes],
     data, digest = asyncio.run(run())
     expected = b"".join(chunks[:fail_at])
     assert data == expected and digest == hashlib.sha256(expected).hexdigest()
+
+
+def test_a_host_failing_many_attempts_in_a_row_is_given_up_early(web, tmp_path: Path) -> None:
+    """Retries of many URLs interleave; the host is dropped after N failures in a row,
+    not after every URL has used up its own attempts."""
+    outcomes = _run_failing_host(web, tmp_path, 6, "https://down.example.org",
+                                 attempts=4, host_failures=100, host_streak=5)
+    assert [o.status for o in outcomes] == ["failed"] * 6
+    assert len(web.host("https://down.example.org").log) == 5  # not 6 URLs x 4 attempts
+    (last,) = [o for o in outcomes if "after 5 failed attempts in a row" in o.error]
+    assert "HTTP 503" in last.error
+    assert sum("skipped: gave up on" in o.error for o in outcomes) >= 1
+
+
+def test_a_success_ends_the_streak(web, tmp_path: Path) -> None:
+    from sora_refs.download import Engine
+    from sora_refs.fetch import make_client
+
+    body = make_pdf("Some Paper")
+    for name in ("x", "y"):
+        web.serve(f"https://flaky.example.org/{name}.pdf", body, faults=["503", "503"])
+    host = web.host("https://flaky.example.org")
+    options = Options(attempts=3, backoff_base=0.01, host_streak=3)
+
+    async def both() -> list[int]:
+        client = make_client(options)
+        try:
+            engine = Engine(client, options)
+            sizes = []
+            for name in ("x", "y"):  # two failures each: 4 in all, never 3 in a row
+                got = await engine.download(f"{host.url}/{name}.pdf", tmp_path / f"{name}.pdf",
+                                            lambda *_: None)
+                sizes.append(got.size)
+            return sizes
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(both()) == [len(body), len(body)]
+    assert len(host.log) == 6
+
+
+def test_urls_skipped_on_a_given_up_host_do_not_wait_for_its_spacing(web, tmp_path) -> None:
+    outcomes = _run_failing_host(web, tmp_path, 6, "https://slow.example.org",
+                                 attempts=4, host_streak=3, delay=1.0)
+    finished = time.monotonic()
+    log = web.host("https://slow.example.org").log
+    assert len(log) == 3 and [o.status for o in outcomes] == ["failed"] * 6
+    # Three skipped URLs would have waited 1 s each for their turn to send nothing.
+    assert finished - log[-1].start < 1.0
