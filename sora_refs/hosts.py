@@ -58,7 +58,6 @@ class HostGate:
 
     def __init__(self, host: str, connections: int, delay: float) -> None:
         self.host = host
-        self.connections = connections
         self.delay = delay
         self.conns = Slots(connections)
         self._lock = asyncio.Lock()

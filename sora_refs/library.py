@@ -120,10 +120,6 @@ class LockFile:
         self.entries[key] = entry
         self._dirty = True
 
-    def drop(self, key: str) -> None:
-        if self.entries.pop(key, None) is not None:
-            self._dirty = True
-
     def save(self) -> None:
         """Write atomically: a crash leaves the old lock or the new one, never half."""
         if not self._dirty:

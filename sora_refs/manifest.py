@@ -285,10 +285,9 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     p = Path(path) if path is not None else default_manifest_path()
     try:
         raw = p.read_bytes()
-        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ManifestError([Problem(str(p), None, "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ManifestError([Problem(str(p), None, f"cannot read it: {exc}")]) from None
     source = _fingerprint(raw)
     cache = _cache_file(p)
@@ -298,6 +297,10 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
             return _from_cache(data, p)
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no cache yet, or an unusable one: parse the YAML
+    try:
+        text = raw.decode("utf-8")  # only now: a cached manifest was valid UTF-8
+    except UnicodeDecodeError as exc:
+        raise ManifestError([Problem(str(p), None, f"cannot read it: {exc}")]) from None
     manifest = parse_manifest(text, p)
     tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
     try:

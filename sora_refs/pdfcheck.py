@@ -40,7 +40,6 @@ class PdfFacts:
     pages: int
     text: str
     meta_title: str
-    meta_author: str
 
 
 class Worker:
@@ -118,7 +117,7 @@ class Pool:
         if not answer.get("ok"):
             raise VerificationError(str(answer.get("error")), kind=str(answer.get("kind")))
         return PdfFacts(int(answer["pages"]), str(answer["text"]),  # type: ignore[call-overload]
-                        str(answer.get("meta_title") or ""), str(answer.get("meta_author") or ""))
+                        str(answer.get("meta_title") or ""))
 
     def warm(self, count: int | None = None) -> None:
         """Start workers now, so that their start-up overlaps the downloads."""
@@ -187,8 +186,7 @@ def _read_stream(fh: object) -> dict[str, object]:
     text = reader.pages[0].extract_text() or ""
     meta = reader.metadata
     return {"ok": True, "pages": pages, "text": text[:TEXT_LIMIT],
-            "meta_title": str(meta.title or "") if meta else "",
-            "meta_author": str(meta.author or "") if meta else ""}
+            "meta_title": str(meta.title or "") if meta else ""}
 
 
 def _serve() -> None:

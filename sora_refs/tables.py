@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from sora_refs.manifest import Reference
+if TYPE_CHECKING:  # error messages use this module before any manifest is read
+    from sora_refs.manifest import Reference
 
 # Style names as rich spells them, so that callers can share one status palette.
 _SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33",

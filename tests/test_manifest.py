@@ -257,3 +257,14 @@ def test_a_corrupt_or_unwritable_cache_only_costs_speed(tmp_path, monkeypatch) -
     monkeypatch.setenv("SORA_REFS_CACHE", str(blocked))
     assert load_manifest(path) == first
     assert blocked.read_text() == "" and list(tmp_path.glob(".manifest-*")) == []
+
+
+def test_a_manifest_that_is_not_utf8_is_a_clear_error(runner, tmp_path) -> None:
+    from sora_refs.cli import app
+
+    bad = tmp_path / "latin1.yaml"  # "Adá" as Latin-1 would write it: one 0xE1 byte
+    bad.write_bytes(SMALL_MANIFEST.encode("utf-8").replace(b"Ada Alpha", b"Ad\xe1 Alpha"))
+    result = runner.invoke(app, ["--manifest", str(bad), "list"])
+    assert result.exit_code == 2
+    assert "cannot read it" in result.stderr and "utf-8" in result.stderr
+    assert "Traceback" not in result.output
