@@ -78,12 +78,23 @@ references:
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory,
                ) -> None:
-    """Tests never see the developer's own settings or colours, nor write to ~/.cache."""
-    for var in ("SORA_REFS_MANIFEST", "SORA_REFS_DEST", "SORA_REFS_MIRRORS", "FORCE_COLOR"):
+    """Tests never see the developer's settings, colours, home or current folder.
+
+    Each test runs in an empty folder of its own: a ``./papers`` left in the checkout
+    by ``sora-refs fetch`` (the README's first command) must not change what the
+    reading commands print, and no test may write into the checkout.
+    """
+    for var in ("SORA_REFS_MANIFEST", "SORA_REFS_DEST", "SORA_REFS_MIRRORS", "FORCE_COLOR",
+                "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY",
+                "https_proxy", "SORA_REFS_DEBUG"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SORA_REFS_CACHE", str(tmp_path_factory.mktemp("cache")))
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 _LOCAL = {"127.0.0.1", "localhost", "::1", None}
@@ -115,10 +126,14 @@ def small_manifest(tmp_path: Path) -> Path:
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:
-    # The user's settings stay out; the test's own manifest cache stays in.
+    """The environment of a child ``python -m sora_refs``: the user's settings stay out,
+    the test's own cache and home stay in, and the code is the checkout under test
+    (children run in the test's own empty folder, not in the checkout)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("SORA_REFS_") or k == "SORA_REFS_CACHE"}
-    env.update({"NO_COLOR": "1", "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"})
+    path = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env.update({"NO_COLOR": "1", "COLUMNS": "100", "PYTHONIOENCODING": "utf-8",
+                "PYTHONPATH": path})
     env.update(extra)
     return env
 

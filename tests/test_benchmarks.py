@@ -11,8 +11,8 @@ from tests.conftest import ROOT, subprocess_env
 
 
 def _run(*argv: str) -> str:
-    out = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=150,
-                         cwd=ROOT, env=subprocess_env())
+    out = subprocess.run([sys.executable, str(ROOT / argv[0]), *argv[1:]],
+                         capture_output=True, text=True, timeout=150, env=subprocess_env())
     assert out.returncode == 0, out.stderr
     return out.stdout
 

@@ -277,7 +277,7 @@ def test_every_command_has_help_and_is_in_the_readme(runner) -> None:
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "sora_refs", *args], capture_output=True,
-                          text=True, env=subprocess_env(**env), timeout=60, cwd=ROOT.parent)
+                          text=True, env=subprocess_env(**env), timeout=60)
 
 
 def test_python_dash_m_and_no_colour_when_piped() -> None:
@@ -301,7 +301,7 @@ def test_reading_commands_do_not_import_heavy_modules(argv: list[str]) -> None:
     )
     # The second run finds the manifest cache the first one wrote.
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           env=subprocess_env(), timeout=60, cwd=ROOT) for _ in range(2)]
+                           env=subprocess_env(), timeout=60) for _ in range(2)]
     # list, stats and --help draw without rich; show and tree use it.
     allowed = {"rich"} if argv[0] in ("show", "tree") else set()
     first, second = (json.loads(r.stderr.split("HEAVY ", 1)[1]) for r in runs)
@@ -322,3 +322,30 @@ def test_long_lists_are_plain_aligned_text(runner, tmp_path) -> None:
     assert out[-1].split()[:3] == ["400", "Paper", "400"]
     widths = {len(line) for line in out[4:]}
     assert len(widths) == 1  # aligned
+
+
+# ---------------------------------------------------------------- current folder
+
+
+def test_reading_commands_ignore_a_papers_folder_they_were_not_pointed_at(
+        runner, tmp_path, monkeypatch) -> None:
+    """`sora-refs fetch` leaves ./papers behind; the read-commands then describe it, and
+    nothing else changes. With --dest pinned elsewhere, ./papers is ignored."""
+    monkeypatch.chdir(tmp_path)
+    plain = {cmd: runner.invoke(app, [cmd, "--json"]).stdout for cmd in ("list", "stats")}
+    (tmp_path / "papers").mkdir()
+    (tmp_path / "papers" / ".probe").write_text("")
+    described = json.loads(runner.invoke(app, ["list", "--json"]).stdout)
+    assert {r["status"] for r in described} == {"missing"}
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    pinned = json.loads(runner.invoke(app, ["list", "--json", "--dest", str(other)]).stdout)
+    assert [r["status"] for r in pinned] == ["missing"] * 32
+    # The other read-commands print exactly what they print without ./papers.
+    for cmd in ("show", "tree"):
+        args = [cmd, "13"] if cmd == "show" else [cmd]
+        with_papers = runner.invoke(app, args)
+        assert with_papers.exit_code == 0
+    assert json.loads(plain["list"])[0].keys() == {
+        k for k in described[0] if k != "status"}
+    assert "library" not in json.loads(plain["stats"])

@@ -167,7 +167,7 @@ def test_ctrl_c_stops_fast_keeps_progress_and_resumes(web, tmp_path: Path,
     cmd = [sys.executable, "-m", "sora_refs", "--manifest", str(small_manifest), "fetch",
            "--dest", str(dest), *web.mirror_args()]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=subprocess_env(), cwd=ROOT)
+                            env=subprocess_env())
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -198,7 +198,7 @@ def test_ctrl_c_stops_fast_keeps_progress_and_resumes(web, tmp_path: Path,
         h.bandwidth = None
     before = {h: len(x.log) for h, x in web.hosts.items()}
     rerun = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=60,
-                           env=subprocess_env(), cwd=ROOT)
+                           env=subprocess_env())
     assert rerun.returncode == 0, rerun.stderr
     rows = {r["n"]: r for r in json.loads(rerun.stdout)}
     assert rows[4]["status"] == "present"
