@@ -16,7 +16,7 @@ from sora_refs import defaults
 from sora_refs.errors import SoraRefsError
 from sora_refs.manifest import Manifest, Reference
 from sora_refs.sources import Mirror, rewrite
-from sora_refs.verify import arxiv_base, compact
+from sora_refs.text import arxiv_base, compact
 
 API_URL = "https://export.arxiv.org/api/query"
 _ID_IN_URL = re.compile(r"/abs/(.+?)(?:v(\d+))?$")

@@ -7,10 +7,12 @@ so that ``--help``, ``list`` and ``stats`` start fast.
 
 # No ``from __future__ import annotations`` here: typer would then evaluate every
 # option's annotation string of every command at each start (7 ms of a 100 ms budget).
+import contextlib
 import functools
 import io
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -19,7 +21,7 @@ import typer
 
 from sora_refs import __version__, defaults
 from sora_refs.defaults import DEST_ENV, MANIFEST_ENV, MIRRORS_ENV
-from sora_refs.errors import EXIT_INTERRUPTED, SoraRefsError, UsageError
+from sora_refs.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SoraRefsError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -54,9 +56,10 @@ def _stderr() -> "Console":
 def _fail(message: str, code: int) -> typer.Exit:
     """The one-paragraph error, unwrapped: paths in it must survive copy and paste."""
     from sora_refs.tables import Terminal
+    from sora_refs.text import printable
 
     err = Terminal.of(sys.stderr)
-    sys.stderr.write(f"{err.style('Error:', 'bold red')} {message}\n")
+    sys.stderr.write(f"{err.style('Error:', 'bold red')} {printable(message, True)}\n")
     sys.stderr.flush()
     return typer.Exit(code)
 
@@ -78,8 +81,11 @@ def handles_errors(func: F) -> F:
             raise typer.Exit(0) from None
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
-            raise _fail(f"{exc.strerror or exc}{where}. Nothing was changed for references "
-                        "not yet finished.", 1) from None
+            raise _fail(f"{exc.strerror or exc}{where}. Files already written stay as they "
+                        "are; re-run once the cause is fixed.", 1) from None
+        except RecursionError:
+            raise _fail("the input nests too deeply to be read (a hostile or broken file).",
+                        2) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -142,12 +148,17 @@ def main_options(
         typer.Option("--version", callback=_version, is_eager=True,
                      help="Show the version and exit."),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show a traceback for internal errors.")
+    ] = False,
 ) -> None:
     """sora-refs: the reading list behind OpenAI's Sora report, fetched, verified and filed.
 
     Exit codes: 0 success, 1 some references failed, 2 bad input (manifest or options),
     3 the destination is in use by another run, 130 interrupted.
     """
+    if debug:
+        os.environ[defaults.DEBUG_ENV] = "1"
     ctx.obj = {"manifest": manifest}
 
 
@@ -409,12 +420,13 @@ def fetch(
     mirrors = parse_mirrors(mirror or [])
     if dest.exists() and not dest.is_dir():
         raise _not_a_folder(dest)
-    plans = fetch_mod.make_plans(m, selected, dest, prefer.value, mirrors)
+    plans = fetch_mod.make_plans(m, selected, dest, prefer.value)
     options = Options(jobs=jobs, per_host=per_host, delay=delay, read_timeout=timeout,
+                      connect_timeout=min(defaults.CONNECT_TIMEOUT, timeout),
                       split_min=defaults.SPLIT_MIN_BYTES if split else 0)
     started = time.monotonic()
     if dry_run:
-        _report(_dry_run(plans, dest, verify), started, dest, as_json)
+        _report(_dry_run(plans, dest, verify, mirrors), started, dest, as_json)
         return
 
     outcomes, interrupted = _execute_fetch(plans, dest, options, mirrors, force, verify,
@@ -440,7 +452,7 @@ def _execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any
     from sora_refs.library import run_lock
 
     holder: list[fetch_mod.Fetcher] = []
-    with run_lock(dest, defaults.LOCK_WAIT):
+    with run_lock(dest, defaults.LOCK_WAIT), _sigterm_as_interrupt():
         events, live = _events(_stderr(), len(plans), quiet)
         try:
             with live:
@@ -449,9 +461,45 @@ def _execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any
                     on_fetcher=holder.append))
         except KeyboardInterrupt:
             done = holder[0].outcomes if holder else {}
+            with contextlib.suppress(OSError):
+                if holder:
+                    holder[0].lock.save()  # what finished stays recorded
             return [done.get(p.ref.n) or fetch_mod.Outcome(p.ref, "interrupted")
                     for p in plans], True
+    down = holder[0].engine.hosts.down if holder else None
+    if down:
+        _stderr().print(_offline_advice(down), highlight=False, markup=False)
     return outcomes, False
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a closed terminal, `kill`, a service manager) ends a fetch as Ctrl-C
+    does: finished papers keep their lock entries, the summary is printed."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main thread, or no such signal here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _offline_advice(why: str) -> str:
+    from sora_refs.text import printable
+
+    return printable(
+        f"No host could be reached ({why}). This machine looks offline, or a firewall or "
+        "proxy blocks it. If you need a proxy, set HTTPS_PROXY=http://host:port (or "
+        "ALL_PROXY=socks5://host:port); if the sites are blocked, point --mirror at copies "
+        "you can reach (e.g. --mirror https://arxiv.org=https://mirror.example.edu/arxiv).")
 
 
 MirrorOpt = Annotated[
@@ -521,9 +569,9 @@ def add(
     """
     from sora_refs import editing
     from sora_refs.arxiv_meta import fetch_records
-    from sora_refs.manifest import ARXIV_RE, default_manifest_path
+    from sora_refs.manifest import default_manifest_path
     from sora_refs.sources import parse_mirrors
-    from sora_refs.verify import arxiv_base
+    from sora_refs.text import ARXIV_RE, arxiv_base
 
     m = _manifest(ctx)
     path = ctx.obj.get("manifest") if ctx.obj else None
@@ -624,7 +672,7 @@ def verify_(
             from sora_refs.sources import parse_mirrors
 
             mirrors = parse_mirrors(mirror or [])
-            plans = fetch_mod.make_plans(m, broken, dest, "cited", mirrors)
+            plans = fetch_mod.make_plans(m, broken, dest, "cited")
             _, interrupted = _execute_fetch(plans, dest, Options(), mirrors, False, False,
                                             as_json)
             if interrupted:
@@ -700,9 +748,10 @@ def _events(err: "Console", total: int, quiet: bool) -> tuple[Any, Any]:
     return LineEvents(err, total), contextlib.nullcontext()
 
 
-def _dry_run(plans: list[Any], dest: Path, deep: bool) -> list[Any]:
+def _dry_run(plans: list[Any], dest: Path, deep: bool, mirrors: list[Any]) -> list[Any]:
     from sora_refs.fetch import Outcome, trusted
     from sora_refs.library import LockFile
+    from sora_refs.sources import redact, rewrite
 
     lock = LockFile(dest).load()
     out = []
@@ -711,9 +760,11 @@ def _dry_run(plans: list[Any], dest: Path, deep: bool) -> list[Any]:
         if present:
             out.append(present)
         else:
-            o = Outcome(p.ref, "planned", p.final)
-            o.error = "would try " + ", then ".join(p.urls) + f" → {p.relative.as_posix()}"
-            o.tried = [f"into {p.relative.as_posix()}", *(f"try {u}" for u in p.urls)]
+            urls = [rewrite(u, mirrors) for u in p.urls]
+            o = Outcome(p.ref, "planned", p.final, urls=urls)
+            o.tried = [f"into {p.relative.as_posix()}", *(f"try {redact(u)}" for u in urls)]
+            if p.problem:
+                o.status, o.error, o.tried = "failed", p.problem, [p.problem]
             out.append(o)
     return out
 
@@ -730,6 +781,21 @@ def _report(outcomes: list[Any], started: float, dest: Path, as_json: bool) -> N
     _stdout().print(fetch_summary(outcomes, time.monotonic() - started, str(dest)))
 
 
+ISSUES_URL = "https://github.com/sora-refs/sora-refs/issues"
+
+
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point, with the last-resort handler: anything unexpected
+    is one line and exit code 70, with the traceback only when asked for."""
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get(defaults.DEBUG_ENV) or "--debug" in sys.argv:
+            raise
+        from sora_refs.text import printable
+
+        sys.stderr.write(printable(
+            f"Internal error: {type(exc).__name__}: {exc}", True) + "\n"
+            f"This is a bug in sora-refs {__version__}. Please report it at {ISSUES_URL} with "
+            f"the output of the same command run with {defaults.DEBUG_ENV}=1 (or --debug).\n")
+        sys.exit(EXIT_INTERNAL)

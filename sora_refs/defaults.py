@@ -36,8 +36,11 @@ CONNECT_TIMEOUT = 15.0
 ATTEMPTS = 4
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
-# A server's Retry-After is honoured up to this many seconds; longer waits are
-# better spent on the next URL.
+# A server's Retry-After is honoured in place up to RETRY_AFTER_SHORT seconds;
+# a longer one sends the reference to its next URL at once, and the URL is
+# tried again after the wait only if no other URL worked, up to RETRY_AFTER_CAP
+# (a run that sits silent for minutes looks hung; re-running later is better).
+RETRY_AFTER_SHORT = 10.0
 RETRY_AFTER_CAP = 120.0
 # After this many URLs on one host have failed for good with transient errors,
 # the host is given up on for the rest of the run...
@@ -56,6 +59,21 @@ HOST_STREAK = 8
 # least this big; never on arXiv, whose one connection is never free.
 SPLIT_MIN_BYTES = 256 << 10
 
+# A body must keep arriving at this rate, measured over windows of twice the
+# read timeout: a server that trickles a byte every few seconds never trips the
+# read timeout and would otherwise hold a run for hours. 1 kB/s is far below
+# any real link (a 56k modem does 7 kB/s). What arrived is kept for a resume.
+MIN_RATE = 1024
+# ... and one attempt at one file may take at most this long, whatever its pace.
+DOWNLOAD_DEADLINE = 2 * 3600.0
+
+# API calls (arXiv's metadata): seconds without a byte, the whole call's
+# deadline, and the most an answer may be once decompressed (2,000 entries of
+# arXiv's Atom are about 8 MB; a gzip bomb is gigabytes).
+API_TIMEOUT = 30.0
+API_DEADLINE = 120.0
+API_MAX_BYTES = 32 << 20
+
 # No paper is a gigabyte; a server that sends more is broken or hostile.
 MAX_BYTES = 1 << 30
 MAX_REDIRECTS = 5
@@ -69,4 +87,5 @@ USER_AGENT = (
 MANIFEST_ENV = "SORA_REFS_MANIFEST"
 DEST_ENV = "SORA_REFS_DEST"
 MIRRORS_ENV = "SORA_REFS_MIRRORS"
+DEBUG_ENV = "SORA_REFS_DEBUG"  # set: internal errors print their traceback
 DEFAULT_DEST = "papers"

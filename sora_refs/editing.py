@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sora_refs.errors import UsageError
-from sora_refs.library import atomic_write, slugify
+from sora_refs.library import slugify
 from sora_refs.manifest import Manifest, parse_manifest
+from sora_refs.safefile import atomic_write
 
 if TYPE_CHECKING:
     from sora_refs.arxiv_meta import Record

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sora_refs import defaults
-from sora_refs.download import Engine, Options
-from sora_refs.errors import FetchError, VerificationError
+from sora_refs.download import Deferred, Engine, Options, pause
+from sora_refs.errors import FetchError, SoraRefsError, VerificationError
+from sora_refs.hosts import Hosts
 from sora_refs.library import (
     LockEntry,
     LockFile,
@@ -27,7 +27,8 @@ from sora_refs.library import (
     sidecar_path,
 )
 from sora_refs.manifest import Manifest, Reference
-from sora_refs.sources import Mirror, candidate_urls, host_of, rewrite
+from sora_refs.safefile import set_aside
+from sora_refs.sources import Mirror, candidate_urls, host_of, redact
 from sora_refs.verify import sha256_file, verify_file
 
 # Save the lock at most this often while downloading (and always at the end), so a
@@ -52,6 +53,9 @@ class Outcome:
     tried: list[str] = field(default_factory=list)
     source: str | None = None  # the manifest's URL behind ``url`` (before --mirror)
 
+    urls: list[str] = field(default_factory=list)  # a plan's URLs, in the order tried
+    note: str | None = None  # something the person should know (a file moved aside)
+
     @property
     def ok(self) -> bool:
         return self.status in ("downloaded", "resumed", "present")
@@ -61,13 +65,15 @@ class Outcome:
             "n": self.ref.n,
             "key": self.ref.key,
             "status": self.status,
-            "path": str(self.path) if self.path else None,
-            "url": self.url,
+            "path": str(self.path.absolute()) if self.path else None,
+            "url": redact(self.url) if self.url else None,
             "sha256": self.sha256,
             "bytes": self.bytes,
             "pages": self.pages,
             "attempts": self.attempts,
             "error": self.error,
+            "urls": [redact(u) for u in self.urls],
+            "note": self.note,
         }
 
 
@@ -76,11 +82,15 @@ class Events(Protocol):
 
     def start(self, ref: Reference, url: str) -> None: ...
     def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None: ...
+    def waiting(self, ref: Reference, seconds: float, why: str) -> None: ...
     def finish(self, outcome: Outcome) -> None: ...
 
 
 class NoEvents:
     def start(self, ref: Reference, url: str) -> None:
+        pass
+
+    def waiting(self, ref: Reference, seconds: float, why: str) -> None:
         pass
 
     def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
@@ -92,28 +102,34 @@ class NoEvents:
 
 @dataclass
 class Plan:
-    """Where one reference goes and where it may come from."""
+    """Where one reference goes and where it may come from (the manifest's URLs;
+    ``--mirror`` applies when they are requested). ``problem``: why it cannot go
+    anywhere (its folder is a symlink out of the library, say)."""
 
     ref: Reference
     final: Path
     relative: Path
     urls: list[str]
-    origins: dict[str, str] = field(default_factory=dict)  # rewritten URL -> manifest URL
+    problem: str | None = None
 
 
 def make_plans(manifest: Manifest, refs: Sequence[Reference], dest: Path, prefer: str,
-               mirrors: list[Mirror]) -> list[Plan]:
+               mirrors: list[Mirror] | None = None) -> list[Plan]:
     plans = []
     for ref in refs:
         rel = relative_path(manifest, ref)
-        final = inside(dest, rel)
-        origins = {rewrite(u, mirrors): u for u in candidate_urls(ref, prefer)}
-        plans.append(Plan(ref, final, rel, list(origins), origins))
+        try:
+            final, problem = inside(dest, rel), None
+        except SoraRefsError as exc:  # one reference's folder is bad, not the run
+            final, problem = dest.absolute() / rel, str(exc)
+        plans.append(Plan(ref, final, rel, candidate_urls(ref, prefer), problem))
     return plans
 
 
 def trusted(plan: Plan, lock: LockFile, deep: bool) -> Outcome | None:
     """The outcome for a file already filed and recorded, without any network."""
+    if plan.problem:
+        return None
     entry = lock.get(plan.ref.key)
     if entry is None or not lock.trusts(plan.ref.key, plan.final):
         return None
@@ -132,13 +148,15 @@ class Fetcher:
     """Runs the plans through the engine; ``outcomes`` fills in as references finish."""
 
     def __init__(self, engine: Engine, lock: LockFile, dest: Path,
-                 events: Events | None = None, force: bool = False, deep: bool = False) -> None:
+                 events: Events | None = None, force: bool = False, deep: bool = False,
+                 describe: Callable[[str], str] = host_of) -> None:
         self.engine = engine
         self.lock = lock
         self.dest = dest
         self.events = events or NoEvents()
         self.force = force
         self.deep = deep
+        self.describe = describe  # a URL as the person knows its host (mirror, proxy)
         self.outcomes: dict[int, Outcome] = {}
         self._dead_urls: set[str] = set()
         self._last_save = 0.0
@@ -159,47 +177,82 @@ class Fetcher:
             self._last_save = now
 
     async def _one(self, plan: Plan) -> None:
+        """One reference, whatever happens: its fault boundary.
+
+        Any exception, expected or not, ends this reference as ``failed`` with a
+        reason and leaves the others running; only cancellation (Ctrl-C) passes.
+        """
         started = time.monotonic()
+        try:
+            outcome = await self._fetch(plan)
+        except Exception as exc:
+            outcome = Outcome(plan.ref, "failed", error=f"internal error: {type(exc).__name__}: "
+                              f"{exc} (a bug in sora-refs; please report it)")
+            outcome.tried = [outcome.error or ""]
+        outcome.seconds = time.monotonic() - started
+        self._record(outcome)
+
+    async def _fetch(self, plan: Plan) -> Outcome:
+        if plan.problem:
+            return Outcome(plan.ref, "failed", error=plan.problem, tried=[plan.problem])
         if not self.force:
             present = trusted(plan, self.lock, self.deep) or await self._adopt(plan)
             if present:
-                self._record(present)
-                return
+                return present
         reasons: list[str] = []
+        deferred: list[tuple[str, Deferred]] = []
         attempts = 0
-        for url in plan.urls:
+        for i, url in enumerate(plan.urls):
             if url in self._dead_urls:
-                reasons.append(f"{host_of(plan.origins.get(url, url))}: failed earlier "
-                               "in this run")
+                reasons.append(f"{host_of(url)}: failed earlier in this run")
                 continue
-            self.events.start(plan.ref, url)
             try:
-                outcome = await self._from(plan, url)
-            except FetchError as exc:
-                attempts += 1
-                reasons.append(f"{host_of(plan.origins.get(url, url))}: {exc}")
-                if not exc.retry:
-                    self._dead_urls.add(url)
+                outcome = await self._from(plan, url, deferrable=i + 1 < len(plan.urls))
+            except Deferred as exc:
+                deferred.append((url, exc))
+                reasons.append(f"{self.describe(url)}: {exc}")
                 continue
-            except OSError as exc:  # filing it failed: a full disk, a vanished folder
+            except (FetchError, OSError) as exc:
                 attempts += 1
-                where = f" ({exc.filename})" if exc.filename else ""
-                reasons.append(f"cannot file it: {exc.strerror or exc}{where}")
+                reasons.append(self._reason(url, exc))
                 continue
             outcome.attempts += attempts
-            outcome.seconds = time.monotonic() - started
             outcome.tried = reasons
-            outcome.source = plan.origins.get(url, url)
-            self._record(outcome)
-            return
+            return outcome
+        # Only now come back to URLs whose server asked for a long pause.
+        for url, wait in deferred:
+            await pause(self.engine.gate(url).wait_left(), f"{host_of(url)} asked to wait "
+                        f"({wait})", lambda s, why: self.events.waiting(plan.ref, s, why))
+            try:
+                outcome = await self._from(plan, url, deferrable=False)
+            except (FetchError, OSError) as exc:
+                attempts += 1
+                reasons.append(self._reason(url, exc))
+                continue
+            outcome.attempts += attempts
+            outcome.tried = reasons
+            return outcome
         if not plan.urls:
             reasons.append("the manifest lists no URL for it")
-        self._record(Outcome(plan.ref, "failed", error="; ".join(reasons), attempts=attempts,
-                             seconds=time.monotonic() - started, tried=reasons))
+        return Outcome(plan.ref, "failed", error="; ".join(reasons), attempts=attempts,
+                       tried=reasons)
+
+    def _reason(self, url: str, exc: Exception) -> str:
+        if isinstance(exc, FetchError):
+            if not exc.retry:
+                self._dead_urls.add(url)
+            return f"{self.describe(url)}: {exc}"
+        assert isinstance(exc, OSError)  # filing it failed: a full disk, a symlink
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"cannot file it: {exc.strerror or exc}{where}"
 
     async def _adopt(self, plan: Plan) -> Outcome | None:
-        """A file at the final name that the lock does not vouch for: verify it locally."""
-        if not plan.final.is_file():
+        """A file at the final name that the lock does not vouch for: verify it locally.
+
+        A symlink is never adopted (the library holds files, and a link may point
+        anywhere); like any file that is not the paper, it is moved aside later.
+        """
+        if plan.final.is_symlink() or not plan.final.is_file():
             return None
         try:
             verified = await asyncio.to_thread(verify_file, plan.final, plan.ref)
@@ -214,49 +267,52 @@ class Fetcher:
         return Outcome(plan.ref, "present", plan.final, prev.url if prev else None, digest,
                        st.st_size, verified.pages)
 
-    async def _from(self, plan: Plan, url: str) -> Outcome:
+    async def _from(self, plan: Plan, url: str, deferrable: bool) -> Outcome:
         def sink(new: int, total: int | None, offset: int) -> None:
             self.events.advance(plan.ref, new, total, offset)
+
+        def waiter(seconds: float, why: str) -> None:
+            self.events.waiting(plan.ref, seconds, why)
 
         from sora_refs.pdfcheck import pool
 
         # Workers start while the first bytes arrive, not when the first file is done.
         pool().warm()
-        got = await self.engine.download(url, plan.final, sink)
+        self.events.start(plan.ref, self.engine.router.target(url))
+        got = await self.engine.download(url, plan.final, sink, deferrable, waiter)
         part = part_path(plan.final)
         try:
             verified = await asyncio.to_thread(verify_file, part, plan.ref)
         except VerificationError as exc:
             _remove(part, sidecar_path(plan.final))
             raise VerificationError(f"{exc}; the download was deleted", url=url) from None
+        note = self._make_room(plan)
         os.replace(part, plan.final)
         _remove(sidecar_path(plan.final))
         st = plan.final.stat()
+        source = redact(self.engine.router.target(url))
         self.lock.put(plan.ref.key, LockEntry.now(
-            plan.ref.n, plan.relative.as_posix(), got.sha256, got.size, verified.pages, url,
+            plan.ref.n, plan.relative.as_posix(), got.sha256, got.size, verified.pages, source,
             st.st_mtime_ns))
-        return Outcome(plan.ref, "resumed" if got.resumed else "downloaded", plan.final, url,
-                       got.sha256, got.size, verified.pages, attempts=got.attempts)
+        return Outcome(plan.ref, "resumed" if got.resumed else "downloaded", plan.final,
+                       source, got.sha256, got.size, verified.pages, attempts=got.attempts,
+                       source=url, note=note)
+
+    def _make_room(self, plan: Plan) -> str | None:
+        """Move aside whatever holds the final name, unless it is the file the lock
+        recorded (ours, unchanged since): a person's file is never replaced."""
+        final = plan.final
+        if not final.is_symlink() and not final.exists():
+            return None
+        if not final.is_symlink() and self.lock.trusts(plan.ref.key, final):
+            return None
+        kept = set_aside(final)
+        return f"the file that was at {final.name} is not this paper; moved it to {kept.name}"
 
 
 def _remove(*paths: Path) -> None:
     for p in paths:
         p.unlink(missing_ok=True)
-
-
-def make_client(options: Options) -> Any:
-    """The httpx client every request goes through: timeouts, no implicit redirects."""
-    import httpx
-
-    timeout = httpx.Timeout(connect=options.connect_timeout, read=options.read_timeout,
-                            write=options.read_timeout, pool=None)
-    return httpx.AsyncClient(
-        timeout=timeout,
-        follow_redirects=False,  # redirects are followed by the engine, through --mirror
-        headers={"User-Agent": defaults.USER_AGENT},
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
-        trust_env=True,
-    )
 
 
 async def fetch(plans: Sequence[Plan], dest: Path, options: Options, mirrors: list[Mirror],
@@ -277,10 +333,17 @@ async def fetch(plans: Sequence[Plan], dest: Path, options: Options, mirrors: li
             for o in done:
                 (events or NoEvents()).finish(o)
             return done
+    from sora_refs.transport import Router, async_client
+
+    router = Router(mirrors)
+    hosts = Hosts(options.per_host, options.delay)
     own_client = client is None
-    client = client or make_client(options)
+    client = client or async_client(router, hosts, options.read_timeout,
+                                    options.connect_timeout, options.max_redirects)
     try:
-        fetcher = Fetcher(Engine(client, options, mirrors), lock, dest, events, force, deep)
+        engine = Engine(client, options, hosts, router)
+        engine.expected_hosts = len({host_of(u) for p in plans for u in p.urls})
+        fetcher = Fetcher(engine, lock, dest, events, force, deep, router.describe)
         if on_fetcher:
             on_fetcher(fetcher)
         return await fetcher.run(plans)

@@ -18,11 +18,9 @@ from typing import Any
 from sora_refs.errors import UsageError, VerificationError
 from sora_refs.library import LockEntry, LockFile, inside, part_path, relative_path
 from sora_refs.manifest import Manifest, Reference
+from sora_refs.text import arxiv_base, arxiv_stamps, compact
 from sora_refs.verify import (
-    arxiv_base,
-    arxiv_stamps,
     check_structure,
-    compact,
     identify,
     read_pdf,
     sha256_file,

@@ -13,15 +13,18 @@ import contextlib
 import json
 import os
 import re
+import stat
 import time
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sora_refs.errors import DestinationBusyError, SoraRefsError
 from sora_refs.manifest import Manifest, Reference
+from sora_refs.safefile import atomic_write, open_nofollow
 
 LOCK_NAME = "sora-refs.lock.json"
 RUN_LOCK_NAME = ".sora-refs.pid"
@@ -92,6 +95,26 @@ class LockEntry:
         stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         return cls(n, path, sha256, size, pages, url, stamp, mtime_ns)
 
+    @classmethod
+    def parse(cls, raw: Any) -> LockEntry | None:
+        """An entry from the lock file on disk, or None when it is not well-formed.
+
+        The lock is a file anyone could have edited: a wrong type ("pages":
+        "many") only means the file is verified again, never a crash.
+        """
+        if not isinstance(raw, dict):
+            return None
+        values = {}
+        for f in fields(cls):
+            value = raw.get(f.name)
+            want = int if f.type in ("int", int) else str
+            if type(value) is not want or (want is int and value < 0):
+                return None
+            values[f.name] = value
+        if not re.fullmatch(r"[0-9a-f]{64}", values["sha256"]):
+            return None
+        return cls(**values)
+
 
 class LockFile:
     """``sora-refs.lock.json``: per reference key, the file that was verified."""
@@ -105,10 +128,12 @@ class LockFile:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             for key, raw in data.get("entries", {}).items():
-                self.entries[key] = LockEntry(**raw)
+                entry = LockEntry.parse(raw)
+                if entry is not None and isinstance(key, str):
+                    self.entries[key] = entry
         except FileNotFoundError:
             pass
-        except (ValueError, TypeError, AttributeError):
+        except (OSError, ValueError, TypeError, AttributeError, RecursionError):
             # A damaged lock only costs re-verification of the files; never fatal.
             self.entries = {}
         return self
@@ -129,24 +154,17 @@ class LockFile:
         self._dirty = False
 
     def trusts(self, key: str, file: Path) -> bool:
-        """True when ``file`` is the one the lock recorded (same size and mtime)."""
+        """True when ``file`` is the one the lock recorded: a regular file (not a
+        symlink) of the same size and modification time."""
         entry = self.entries.get(key)
         if entry is None:
             return False
         try:
-            st = file.stat()
+            st = file.lstat()
         except OSError:
             return False
-        return st.st_size == entry.bytes and st.st_mtime_ns == entry.mtime_ns
-
-
-def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+        return (stat.S_ISREG(st.st_mode) and st.st_size == entry.bytes
+                and st.st_mtime_ns == entry.mtime_ns)
 
 
 @contextlib.contextmanager
@@ -158,7 +176,8 @@ def run_lock(dest: Path, wait: float) -> Iterator[None]:
     """
     dest.mkdir(parents=True, exist_ok=True)
     path = dest / RUN_LOCK_NAME
-    fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
+    # Never through a symlink: one planted here would have its target truncated.
+    fh = open_nofollow(path, "a+", encoding="utf-8")
     try:
         deadline = time.monotonic() + wait
         while not _try_lock(fh):

@@ -17,6 +17,7 @@ from typing import Any
 
 from sora_refs.defaults import MANIFEST_ENV
 from sora_refs.errors import ManifestError, Problem, UsageError
+from sora_refs.text import ARXIV_RE
 
 # Slugs become folder names: lowercase ASCII, digits and dashes only, so they are
 # portable to every file system and cannot smuggle in "..", "/" or "CON".
@@ -24,7 +25,6 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 # Keys appear in BibTeX and on the command line.
 KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_:.+-]{0,63}$")
 # New-style (0704.0001 onwards) and old-style (hep-th/9901001) arXiv identifiers.
-ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 _URL_RE = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
 
 _TOP_FIELDS = {"title", "description", "source", "categories", "references"}

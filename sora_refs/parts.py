@@ -11,11 +11,22 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
+
+from sora_refs.safefile import open_nofollow
 
 
 def segment_path(part: Path, start: int) -> Path:
     return part.with_name(f".{part.name}.{start}")
+
+
+def open_part(part: Path, append: bool) -> IO[Any]:
+    """A ``.part`` file for writing, never through a symlink planted in its place."""
+    return open_nofollow(part, "ab" if append else "wb")
+
+
+def open_segment(path: Path, append: bool = False) -> IO[Any]:
+    return open_nofollow(path, "ab" if append else "wb")
 
 
 def clear_segments(part: Path) -> None:
@@ -97,21 +108,31 @@ def hash_file(path: Path, hasher: Any) -> None:
 def resume_point(url: str, part: Path, side: Path) -> tuple[int, str | None]:
     """Bytes already on disk for ``url`` and the validator to send with If-Range."""
     try:
+        if part.is_symlink() or side.is_symlink():
+            raise ValueError("a symlink is no download of ours")
         size = part.stat().st_size
         meta = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        validator = meta.get("validator")
+        # The sidecar is on disk, so untrusted: a validator must be text that can go
+        # back in a header (latin-1, as it came, no line breaks).
+        if not isinstance(validator, str) or not validator or "\n" in validator \
+                or "\r" in validator:
+            raise ValueError("no usable validator")
+        validator.encode("latin-1")
+    except (OSError, ValueError, AttributeError, UnicodeEncodeError):
         discard(part, side)
         return 0, None
-    if meta.get("url") != url or not meta.get("validator") or size == 0:
+    if meta.get("url") != url or size == 0:
         # Another URL's bytes, or nothing to make If-Range safe: start over.
         discard(part, side)
         return 0, None
-    return size, str(meta["validator"])
+    return size, validator
 
 
 def write_sidecar(side: Path, url: str, validator: str | None, total: int | None) -> None:
-    side.write_text(json.dumps({"url": url, "validator": validator, "length": total}),
-                    encoding="utf-8")
+    data = json.dumps({"url": url, "validator": validator, "length": total})
+    with open_nofollow(side, "wb") as fh:
+        fh.write(data.encode("utf-8"))
 
 
 def discard(part: Path, side: Path) -> None:

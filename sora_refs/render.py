@@ -21,6 +21,7 @@ from rich.tree import Tree
 
 from sora_refs.manifest import Category, Manifest, Reference
 from sora_refs.tables import STATUS_STYLE, human_bytes
+from sora_refs.text import printable
 
 
 def reference_detail(ref: Reference, manifest: Manifest) -> Table:
@@ -114,19 +115,42 @@ def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str) -> Rendera
                      f"{human_bytes(total_bytes)} in the library; {elapsed:.1f} s")
     if many:
         table.caption += " (downloaded and present ones not listed; --json has every row)"
-    from rich.padding import Padding
-
-    notes: list[RenderableType] = []
+    notes = _failure_notes(outcomes)
     for o in outcomes:
-        if o.error and o.status in ("failed", "planned"):
-            style = "red" if o.status == "failed" else ""
-            notes.append(Text(f"{o.ref.n}. {o.ref.title}", style="bold"))
-            for reason in o.tried or [o.error]:
-                notes.append(Padding(Text(reason, style=style), (0, 0, 0, 3)))
+        if o.note:
+            notes.append(Text(printable(f"{o.ref.n}. {o.note}"), style="yellow"))
     if not notes:
         return table
-    heading = Text("Why they failed:" if counts.get("failed") else "Plan:", style="bold")
-    return Group(table, heading, *notes)
+    return Group(table, *notes)
+
+
+def _failure_notes(outcomes: Sequence[Any]) -> list[RenderableType]:
+    """Why references failed (or, in a dry run, the plan), identical reasons told once.
+
+    Thirty references failing for one reason ("cannot connect to arxiv.org") are one
+    paragraph naming the thirty, not thirty paragraphs.
+    """
+    from rich.padding import Padding
+
+    groups: dict[tuple[str, ...], list[Any]] = {}
+    for o in outcomes:
+        if o.status in ("failed", "planned") and (o.tried or o.error):
+            groups.setdefault(tuple(o.tried or [o.error]), []).append(o)
+    if not groups:
+        return []
+    failed = any(o.status == "failed" for o in outcomes)
+    notes: list[RenderableType] = [Text("Why they failed:" if failed else "Plan:",
+                                        style="bold")]
+    for reasons, refs in groups.items():
+        style = "red" if refs[0].status == "failed" else ""
+        if len(refs) == 1:
+            head = f"{refs[0].ref.n}. {refs[0].ref.title}"
+        else:
+            head = f"{len(refs)} references: " + ", ".join(str(o.ref.n) for o in refs)
+        notes.append(Text(printable(head), style="bold"))
+        for reason in reasons:
+            notes.append(Padding(Text(printable(reason), style=style), (0, 0, 0, 3)))
+    return notes
 
 
 class LineEvents:
@@ -143,11 +167,16 @@ class LineEvents:
     def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
         pass
 
+    def waiting(self, ref: Reference, seconds: float, why: str) -> None:
+        self.console.file.write(printable(f"  waiting {seconds:.0f} s: {why} "
+                                          f"(for {ref.n}. {ref.short_title(40)})") + "\n")
+        self.console.file.flush()
+
     def finish(self, outcome: Any) -> None:
         self.done += 1
         o = outcome
         if o.status == "failed":
-            detail = o.error
+            detail = printable(o.error or "")
         elif o.pages:
             detail = f"{human_bytes(o.bytes)}, {o.pages} page{'s' if o.pages != 1 else ''}"
         else:
@@ -207,6 +236,14 @@ class RichEvents:
             self.progress.reset(self._tasks[ref.n], description=label, total=None)
         else:
             self._tasks[ref.n] = self.progress.add_task(label, total=None)
+
+    def waiting(self, ref: Reference, seconds: float, why: str) -> None:
+        task = self._tasks.get(ref.n)
+        if task is not None:
+            label = f"{ref.n:>2}. {ref.short_title(28)} [dim]waiting {seconds:.0f} s[/]"
+            self.progress.update(task, description=label)
+        self.progress.console.print(Text(printable(f"waiting {seconds:.0f} s: {why}"),
+                                         style="dim"))
 
     def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
         task = self._tasks.get(ref.n)

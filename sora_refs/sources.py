@@ -1,14 +1,19 @@
-"""Where a reference can be downloaded from: candidate URLs and mirror rewriting.
+"""Where a reference can be downloaded from: candidate URLs, mirror rewriting, and
+what may be said about a URL.
 
 Every URL the tool requests passes through :func:`rewrite`, so ``--mirror``
-redirects arXiv, venue hosts and the arXiv API alike.
+redirects arXiv, venue hosts and the arXiv API alike. Host rules are keyed by
+the host *before* rewriting (:func:`unmirror` maps a mirror's URL back), so an
+arXiv mirror gets arXiv's politeness. A mirror URL may carry credentials;
+:func:`redact` removes them from everything stored or printed.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from sora_refs.defaults import ARXIV_HOSTS
 from sora_refs.errors import UsageError
@@ -52,9 +57,60 @@ def rewrite(url: str, mirrors: list[Mirror]) -> str:
     return url
 
 
+def unmirror(url: str, mirrors: list[Mirror]) -> str:
+    """The URL ``url`` stands in for: a mirror's address mapped back to its source.
+
+    A mirror that redirects to an absolute address of its own stays the mirror of
+    the same host; any other URL is returned as it is.
+    """
+    for m in sorted(mirrors, key=lambda m: -len(m.target)):
+        if url == m.target or url.startswith(m.target + "/") or url.startswith(m.target + "?"):
+            return m.source + url[len(m.target):]
+    return url
+
+
 def host_of(url: str) -> str:
-    """The host (and port) a request goes to; per-host limits are keyed on it."""
-    return urlsplit(url).netloc.lower()
+    """The host (and port, without any credentials) a URL names."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:  # a malformed port or bracket: name what is there
+        return urlsplit(url).netloc.rpartition("@")[2].lower()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}" if port else host
+
+
+def redact(url: str) -> str:
+    """``url`` without ``user:password@``: safe to print, log and store."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r"//[^/@]*@", "//", url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def is_private(url: str) -> bool:
+    """Whether ``url`` names a loopback, private, link-local or otherwise internal
+    address (by its literal IP, or the name localhost).
+
+    A public paper host redirecting there is an attack on the machine's own
+    network (169.254.169.254 is a cloud's metadata service); a user's own
+    mirror at such an address is fine.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return not ip.is_global
 
 
 def is_arxiv(url: str) -> bool:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from sora_refs.errors import VerificationError
 from sora_refs.manifest import Reference
 from sora_refs.pdfcheck import PdfFacts
+from sora_refs.text import arxiv_base, arxiv_stamps, compact, normalise_lines
 
 # The PDF header may follow up to 1 KiB of junk (the spec tolerates it); the
 # end-of-file marker sits in the last few hundred bytes, give or take padding.
@@ -28,9 +27,6 @@ TITLE_WINDOW = 1200
 # How much of the title must match, in order, when it does not appear verbatim
 # (text extraction drops or garbles a character or two on real papers).
 FUZZY_TITLE = 0.9
-_STAMP_RE = re.compile(
-    r"arXiv\s*:\s*(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\s*\[", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -82,31 +78,12 @@ def read_pdf(path: Path) -> PdfFacts:
     return pool().facts(path)
 
 
-def normalise(text: str) -> str:
-    """Lowercase words separated by single spaces: ligatures split, accents and
-    hyphenation at line ends removed, punctuation dropped."""
-    text = unicodedata.normalize("NFKC", text)  # "ﬁ" -> "fi"
-    text = text.replace("\u00ad", "")
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)  # "differ-\nentiable"
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^0-9a-z]+", " ", text.lower())
-    return text.strip()
 
 
-def compact(text: str) -> str:
-    """:func:`normalise` without spaces: extraction often drops or adds them."""
-    return normalise(text).replace(" ", "")
 
 
-def arxiv_base(identifier: str) -> str:
-    """An arXiv id without its version: '1706.03762v5' -> '1706.03762'."""
-    return re.sub(r"v\d+$", "", identifier)
 
 
-def arxiv_stamps(text: str) -> list[str]:
-    """arXiv identifiers printed as margin stamps ("arXiv:1706.03762v5 [cs.CL] ...")."""
-    return [m.group(1) for m in _STAMP_RE.finditer(text)]
 
 
 def _lines(text: str) -> tuple[str, list[int], list[int]]:
@@ -121,10 +98,6 @@ def _lines(text: str) -> tuple[str, list[int], list[int]]:
     return joined, starts, ends
 
 
-def normalise_lines(text: str) -> list[str]:
-    # Join words hyphenated across lines first, so the parts land on one line.
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
-    return [normalise(line) for line in text.splitlines()]
 
 
 def title_matches(title: str, text: str) -> bool:

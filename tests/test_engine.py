@@ -15,7 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sora_refs.download import Options, _content_range, _retry_after
+from sora_refs.classify import content_range as _content_range
+from sora_refs.classify import retry_after as _retry_after
+from sora_refs.download import Options
 from sora_refs.errors import UsageError
 from sora_refs.fetch import fetch, make_plans
 from sora_refs.library import LOCK_NAME, inside, relative_path, slugify
@@ -108,8 +110,6 @@ def _run(plans, dest, web, **opts):
     from sora_refs.sources import parse_mirrors
 
     mirrors = parse_mirrors([a for a in web.mirror_args() if a != "--mirror"])
-    plans = [type(p)(p.ref, p.final, p.relative, [rewrite(u, mirrors) for u in p.ref.urls])
-             for p in plans]
     return asyncio.run(fetch(plans, dest, Options(**opts), mirrors))
 
 
@@ -246,7 +246,7 @@ def test_size_cap_and_redirect_limit(web, tmp_path: Path, small_manifest: Path) 
     web.serve("https://arxiv.org/pdf/1901.00001", b"", faults=["redirect:/pdf/1901.00001"] * 9)
     dest = tmp_path / "lib"
     outcomes = _run(make_plans(m, m.references[:1], dest, "cited", []), dest, web,
-                    max_bytes=100_000, max_redirects=3)
+                    max_bytes=100_000, max_redirects=3, delay=0)
     reasons = outcomes[0].tried
     assert outcomes[0].status == "failed"
     assert "announces 300,0" in reasons[0] and "100,000-byte limit" in reasons[0]
@@ -315,7 +315,8 @@ def test_a_host_failing_many_attempts_in_a_row_is_given_up_early(web, tmp_path: 
 
 def test_a_success_ends_the_streak(web, tmp_path: Path) -> None:
     from sora_refs.download import Engine
-    from sora_refs.fetch import make_client
+    from sora_refs.hosts import Hosts
+    from sora_refs.transport import Router, async_client
 
     body = make_pdf("Some Paper")
     for name in ("x", "y"):
@@ -324,9 +325,10 @@ def test_a_success_ends_the_streak(web, tmp_path: Path) -> None:
     options = Options(attempts=3, backoff_base=0.01, host_streak=3)
 
     async def both() -> list[int]:
-        client = make_client(options)
+        hosts = Hosts()
+        client = async_client(Router(), hosts)
         try:
-            engine = Engine(client, options)
+            engine = Engine(client, options, hosts)
             sizes = []
             for name in ("x", "y"):  # two failures each: 4 in all, never 3 in a row
                 got = await engine.download(f"{host.url}/{name}.pdf", tmp_path / f"{name}.pdf",

@@ -43,7 +43,7 @@ def test_full_fetch_files_every_paper_and_a_rerun_makes_no_requests(
         runner, web, tmp_path, real_manifest) -> None:
     web.serve_manifest(real_manifest)
     dest = tmp_path / "papers"
-    result = _fetch(runner, web, dest)
+    result = _fetch(runner, web, dest, "--delay", "0")  # arXiv's 3 s: tested below
     assert result.exit_code == 0, result.output
     assert "32 references: 32 downloaded" in result.stdout.replace("\n", " ")
     files = _pdfs(dest)
@@ -82,7 +82,7 @@ def test_json_output_shape(runner, web, tmp_path, small_manifest) -> None:
     assert [r["n"] for r in rows] == [1, 2, 3, 4]
     row = rows[0]
     assert set(row) == {"n", "key", "status", "path", "url", "sha256", "bytes", "pages",
-                        "attempts", "error"}
+                        "attempts", "error", "urls", "note"}
     assert row["status"] == "downloaded" and row["error"] is None
     assert row["sha256"] == _sha(Path(row["path"]).read_bytes())
     assert row["url"].startswith(web.host("https://papers.example.org").url)
@@ -303,6 +303,44 @@ def test_per_host_limit_and_delay_are_kept(runner, web, tmp_path) -> None:
     starts = sorted(r.start for r in arxiv.log)
     # The server sees starts with some scheduling jitter on top of the client's spacing.
     assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.15
+
+
+def test_arxivs_rule_is_one_connection_three_seconds_apart() -> None:
+    from sora_refs.hosts import HostRule, rule_for
+
+    assert rule_for("arxiv.org") == rule_for("export.arxiv.org:443") == HostRule(1, 3.0)
+    assert rule_for("proceedings.mlr.press") == HostRule(4, 0.0)
+    assert rule_for("notarxiv.org") == HostRule(4, 0.0)
+    assert rule_for("arxiv.org", per_host=2, delay=0.5) == HostRule(2, 0.5)
+
+
+def test_an_arxiv_mirror_gets_arxivs_rule(runner, web, tmp_path, monkeypatch) -> None:
+    """Host rules go by the host a URL names, not where --mirror sends it: the loopback
+    stand-in for arxiv.org gets arXiv's rule (here shortened to 0.6 s), redirect hops
+    included, while a venue mirrored to the same kind of address does not."""
+    from sora_refs import hosts
+
+    monkeypatch.setitem(hosts.RULES, "arxiv.org", hosts.HostRule(1, 0.6))
+    manifest = numbered_manifest(tmp_path, 3, "https://arxiv.org/pdf/2001.{i:05d}",
+                                 "Paper Number {i} On Things")
+    m = load_manifest(manifest)
+    arxiv = web.host("https://arxiv.org")
+    for ref in m.references:
+        web.serve(ref.urls[0], b"", faults=[f"redirect:{ref.urls[0]}v1"])
+        web.serve(ref.urls[0] + "v1", make_pdf(ref.title, pad_to=50_000))
+    result = _fetch(runner, web, tmp_path / "lib", "--jobs", "8", manifest=manifest)
+    assert result.exit_code == 0, result.output
+    starts = sorted(r.start for r in arxiv.log)
+    assert len(starts) == 6 and arxiv.max_active == 1
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.55
+
+    venue = numbered_manifest(tmp_path, 3, "https://venue.example.org/{i}.pdf",
+                              "Paper Number {i} On Things")
+    for ref in load_manifest(venue).references:
+        web.serve(ref.urls[0], make_pdf(ref.title, pad_to=50_000))
+    started = time.monotonic()
+    result = _fetch(runner, web, tmp_path / "lib2", manifest=venue)
+    assert result.exit_code == 0 and time.monotonic() - started < 1.0
 
 
 def test_prefer_arxiv_goes_to_arxiv_first(runner, web, tmp_path, small_manifest) -> None:

@@ -54,7 +54,7 @@ def test_idle_connections_take_the_tail_and_the_file_is_exact(web, tmp_path, sma
     # The paper alone used the host's four connections, and never more. (The server
     # may briefly count five: a connection closed at a helper's start is only noticed
     # by its handler at its next write.)
-    (gate,) = seen[0].engine._gates.values()
+    (gate,) = seen[0].engine.hosts.gates.values()
     assert gate.conns.peak == 4 and host.max_active >= 4
     assert len(log) >= 4 and "range" not in log[0].headers
     # Helpers ask for bounded ranges of the same representation; a helper that is

@@ -1,0 +1,86 @@
+"""Writing under ``--dest`` without following symlinks or losing anyone's file.
+
+A library folder is shared with the person who owns it and with whatever else
+runs as them: a symlink planted at a name sora-refs writes (a ``.part`` file,
+the lock, the pid file, a paper's final name) must never send the bytes to the
+file it points at. Every write under ``--dest`` opens its file with
+``O_NOFOLLOW``; a file sora-refs would replace but cannot vouch for is moved
+aside, never deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+_FLAGS = {
+    "wb": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+    "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+    "xb": os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+    "a+": os.O_RDWR | os.O_CREAT,
+}
+
+
+def open_nofollow(path: Path, mode: str = "wb", **kw: Any) -> IO[Any]:
+    """Open ``path`` for writing; refuse (OSError) when it is a symbolic link.
+
+    ``mode`` is one of wb, ab, xb (binary) or a+ (text, read and append).
+    """
+    if path.is_symlink():  # also covers platforms without O_NOFOLLOW
+        raise _symlink_error(path)
+    try:
+        fd = os.open(path, _FLAGS[mode] | _NOFOLLOW | _BINARY, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _symlink_error(path) from None
+        raise
+    return os.fdopen(fd, mode if mode != "a+" else "a+", **kw)
+
+
+def _symlink_error(path: Path) -> OSError:
+    return OSError(errno.ELOOP, "is a symbolic link; sora-refs never writes through one",
+                   str(path))
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``: a crash leaves the old file or the new one.
+
+    On failure (a full disk) the temporary file is removed and the old file is
+    left as it was; the error propagates.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        if tmp.is_symlink():
+            tmp.unlink()
+    try:
+        with open_nofollow(tmp, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)  # replaces a symlink at ``path``, never its target
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def set_aside(path: Path) -> Path:
+    """Move ``path`` (a file or a symlink) to a free name beside it and return that.
+
+    'paper.pdf' becomes 'paper.kept-20261126-063000.pdf': still in the library
+    folder, where ``verify`` lists it as an extra file, never deleted.
+    """
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for i in range(1000):
+        suffix = f".kept-{stamp}" + (f"-{i}" if i else "")
+        target = path.with_name(f"{path.stem}{suffix}{path.suffix}")
+        if not target.exists() and not target.is_symlink():
+            os.rename(path, target)
+            return target
+    raise OSError(errno.EEXIST, "no free name to move the file aside", str(path))
