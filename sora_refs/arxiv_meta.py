@@ -13,19 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sora_refs import defaults
-from sora_refs.errors import SoraRefsError
+from sora_refs.api import ApiError
 from sora_refs.manifest import Manifest, Reference
-from sora_refs.sources import Mirror, rewrite
+from sora_refs.sources import Mirror, redact, rewrite
 from sora_refs.text import arxiv_base, compact
 
 API_URL = "https://export.arxiv.org/api/query"
 _ID_IN_URL = re.compile(r"/abs/(.+?)(?:v(\d+))?$")
-
-
-class ApiError(SoraRefsError):
-    """The arXiv API could not be reached or answered with an error."""
-
-    exit_code = 2
+__all__ = ["API_URL", "ApiError", "Comparison", "Record", "check", "compare",
+           "fetch_records"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +73,9 @@ def fetch_records(ids: Sequence[str], mirrors: list[Mirror] | None = None,
     import arxiv
     import requests
 
+    from sora_refs.api import requests_session
+    from sora_refs.transport import Router, sync_client
+
     if not ids:
         return {}
     # The package sends its own User-Agent with every request and offers no
@@ -85,8 +84,11 @@ def fetch_records(ids: Sequence[str], mirrors: list[Mirror] | None = None,
     # One page holds every answer (the API serves up to 2000 per request); results are
     # matched by id, so extra or reordered entries do no harm.
     client = arxiv.Client(page_size=2000, delay_seconds=delay, num_retries=retries)
-    endpoint = rewrite(API_URL, mirrors or [])
-    client.query_url_format = endpoint + "?{}"
+    # Its requests go through sora-refs' own client: mirrors, proxies, a timeout, a
+    # deadline and a size cap (the package sets none of these).
+    http = sync_client(Router(mirrors))
+    client._session = requests_session(http)
+    endpoint = redact(rewrite(API_URL, mirrors or []))
     search = arxiv.Search(id_list=list(ids), max_results=None)
     try:
         results = list(client.results(search))
@@ -98,6 +100,8 @@ def fetch_records(ids: Sequence[str], mirrors: list[Mirror] | None = None,
     except requests.exceptions.RequestException as exc:
         raise ApiError(f"cannot reach the arXiv API at {endpoint}: {exc}. Check the "
                        "connection, or point --mirror at a reachable copy.") from None
+    finally:
+        http.close()
     out: dict[str, Record] = {}
     for r in results:
         m = _ID_IN_URL.search(r.entry_id)

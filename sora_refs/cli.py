@@ -429,14 +429,18 @@ def fetch(
         _report(_dry_run(plans, dest, verify, mirrors), started, dest, as_json)
         return
 
-    outcomes, interrupted = _execute_fetch(plans, dest, options, mirrors, force, verify,
-                                           as_json)
+    lock_failed = False
+    try:
+        outcomes, interrupted = _execute_fetch(plans, dest, options, mirrors, force, verify,
+                                               as_json)
+    except _LockNotSaved as exc:
+        outcomes, interrupted, lock_failed = exc.outcomes, False, True
     _report(outcomes, started, dest, as_json)
     if interrupted:
         _stderr().print("Interrupted: finished papers are filed; partial downloads are kept "
                         "and resume on the next run.", highlight=False)
         raise typer.Exit(EXIT_INTERRUPTED)
-    if any(o.status == "failed" for o in outcomes):
+    if lock_failed or any(o.status == "failed" for o in outcomes):
         raise typer.Exit(1)
 
 
@@ -461,15 +465,34 @@ def _execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any
                     on_fetcher=holder.append))
         except KeyboardInterrupt:
             done = holder[0].outcomes if holder else {}
-            with contextlib.suppress(OSError):
-                if holder:
-                    holder[0].lock.save()  # what finished stays recorded
+            if holder:
+                holder[0].save_lock()  # what finished stays recorded
             return [done.get(p.ref.n) or fetch_mod.Outcome(p.ref, "interrupted")
                     for p in plans], True
-    down = holder[0].engine.hosts.down if holder else None
-    if down:
-        _stderr().print(_offline_advice(down), highlight=False, markup=False)
+    fetcher = holder[0] if holder else None
+    if fetcher and fetcher.engine.hosts.down:
+        _stderr().print(_offline_advice(fetcher.engine.hosts.down), highlight=False,
+                        markup=False)
+    if fetcher and fetcher.lock_error:
+        _lock_warning(fetcher.lock_error)
+        raise _LockNotSaved(outcomes)
     return outcomes, False
+
+
+class _LockNotSaved(Exception):
+    """The papers are filed but the lock file could not be written (exit 1)."""
+
+    def __init__(self, outcomes: list[Any]) -> None:
+        self.outcomes = outcomes
+
+
+def _lock_warning(why: str) -> None:
+    from sora_refs.text import printable
+
+    _stderr().print(printable(
+        f"Warning: the lock file could not be written: {why}. The papers listed as "
+        "downloaded are filed and complete; the next run verifies them again instead of "
+        "trusting them."), highlight=False, markup=False)
 
 
 @contextlib.contextmanager
@@ -673,8 +696,11 @@ def verify_(
 
             mirrors = parse_mirrors(mirror or [])
             plans = fetch_mod.make_plans(m, broken, dest, "cited")
-            _, interrupted = _execute_fetch(plans, dest, Options(), mirrors, False, False,
-                                            as_json)
+            try:
+                _, interrupted = _execute_fetch(plans, dest, Options(), mirrors, False, False,
+                                                as_json)
+            except _LockNotSaved:
+                interrupted = False  # warned; the inspection below tells the rest
             if interrupted:
                 raise typer.Exit(EXIT_INTERRUPTED)
             items = inspect(m, refs, dest, deep=deep)

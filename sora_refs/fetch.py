@@ -158,6 +158,7 @@ class Fetcher:
         self.deep = deep
         self.describe = describe  # a URL as the person knows its host (mirror, proxy)
         self.outcomes: dict[int, Outcome] = {}
+        self.lock_error: str | None = None  # why the lock file could not be written
         self._dead_urls: set[str] = set()
         self._last_save = 0.0
 
@@ -165,15 +166,24 @@ class Fetcher:
         try:
             await asyncio.gather(*(self._one(p) for p in plans))
         finally:
-            self.lock.save()
+            self.save_lock()
         return [self.outcomes[p.ref.n] for p in plans]
+
+    def save_lock(self) -> None:
+        """Write the lock; a failure (a full disk) is kept in ``lock_error``, not raised,
+        so the outcomes still reach the person and the papers stay filed."""
+        try:
+            self.lock.save()
+            self.lock_error = None
+        except OSError as exc:
+            self.lock_error = f"{exc.strerror or exc} ({exc.filename or self.lock.path})"
 
     def _record(self, outcome: Outcome) -> None:
         self.outcomes[outcome.ref.n] = outcome
         self.events.finish(outcome)
         now = time.monotonic()
         if now - self._last_save >= LOCK_SAVE_INTERVAL:
-            self.lock.save()
+            self.save_lock()
             self._last_save = now
 
     async def _one(self, plan: Plan) -> None:

@@ -22,6 +22,7 @@ redirect rules without the per-host slots (their callers keep their own pace).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
@@ -137,7 +138,12 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         try:
             forward = _forward(request, self.router.target(url))
             try:
-                inner = await self.inner.send(forward, stream=True)
+                inner = await asyncio.wait_for(self.inner.send(forward, stream=True),
+                                               _header_deadline(request))
+            except asyncio.TimeoutError:
+                raise httpx.ReadTimeout(f"no complete answer (status line and headers) "
+                                        f"within {_header_deadline(request):g} s",
+                                        request=request) from None
             except httpx.TransportError as exc:
                 gate.unreachable = _connect_reason(exc)
                 raise
@@ -153,6 +159,17 @@ class RoutingTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _header_deadline(request: httpx.Request) -> float:
+    """How long the status line and headers may take in all: a connect and two reads.
+
+    httpx's timeouts bound each read, so a server sending a header byte every few
+    seconds would otherwise never time out.
+    """
+    t = request.extensions.get("timeout") or {}
+    return (t.get("connect") or defaults.CONNECT_TIMEOUT) + 2 * (t.get("read")
+                                                                 or defaults.READ_TIMEOUT)
 
 
 def _forward(request: httpx.Request, target: str) -> httpx.Request:
