@@ -33,13 +33,16 @@ class ApiError(SoraRefsError):
 
 
 def get_bounded(client: httpx.Client, url: str, headers: dict[str, str] | None = None,
-                max_bytes: int = defaults.API_MAX_BYTES,
-                deadline: float = defaults.API_DEADLINE) -> tuple[httpx.Response, bytes]:
-    """GET ``url``, reading at most ``max_bytes`` once decompressed, in ``deadline`` s.
+                max_bytes: int | None = None,
+                deadline: float | None = None) -> tuple[httpx.Response, bytes]:
+    """GET ``url``, reading at most ``max_bytes`` once decompressed, in ``deadline`` s
+    (by default ``defaults.API_MAX_BYTES`` and ``defaults.API_DEADLINE``).
 
     Raises:
         ApiError: too big or too slow (httpx's own errors pass through).
     """
+    max_bytes = max_bytes if max_bytes is not None else defaults.API_MAX_BYTES
+    deadline = deadline if deadline is not None else defaults.API_DEADLINE
     started = time.monotonic()
     with client.stream("GET", url, headers=headers or {}, extensions=first_hop(url)) as r:
         body = bytearray()
@@ -54,8 +57,8 @@ def get_bounded(client: httpx.Client, url: str, headers: dict[str, str] | None =
     return r, bytes(body)
 
 
-def requests_session(client: httpx.Client, max_bytes: int = defaults.API_MAX_BYTES,
-                     deadline: float = defaults.API_DEADLINE) -> requests.Session:
+def requests_session(client: httpx.Client, max_bytes: int | None = None,
+                     deadline: float | None = None) -> requests.Session:
     """A ``requests.Session`` whose every request goes through ``client``, bounded."""
     session = requests.Session()
     adapter = HttpxAdapter(client, max_bytes, deadline)
@@ -68,7 +71,8 @@ def requests_session(client: httpx.Client, max_bytes: int = defaults.API_MAX_BYT
 class HttpxAdapter(requests.adapters.BaseAdapter):
     """``requests`` in front, httpx behind: one network stack with one set of rules."""
 
-    def __init__(self, client: httpx.Client, max_bytes: int, deadline: float) -> None:
+    def __init__(self, client: httpx.Client, max_bytes: int | None,
+                 deadline: float | None) -> None:
         super().__init__()
         self.client = client
         self.max_bytes = max_bytes

@@ -429,27 +429,40 @@ def fetch(
         _report(_dry_run(plans, dest, verify, mirrors), started, dest, as_json)
         return
 
-    lock_failed = False
-    try:
-        outcomes, interrupted = _execute_fetch(plans, dest, options, mirrors, force, verify,
-                                               as_json)
-    except _LockNotSaved as exc:
-        outcomes, interrupted, lock_failed = exc.outcomes, False, True
-    _report(outcomes, started, dest, as_json)
-    if interrupted:
+    run = _execute_fetch(plans, dest, options, mirrors, force, verify, as_json)
+    _report(run.outcomes, started, dest, as_json)
+    run.advise()
+    if run.interrupted:
         _stderr().print("Interrupted: finished papers are filed; partial downloads are kept "
                         "and resume on the next run.", highlight=False)
         raise typer.Exit(EXIT_INTERRUPTED)
-    if lock_failed or any(o.status == "failed" for o in outcomes):
+    if run.lock_error or any(o.status == "failed" for o in run.outcomes):
         raise typer.Exit(1)
 
 
-def _execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any],
-                   force: bool, deep: bool, quiet: bool) -> tuple[list[Any], bool]:
-    """Run the fetch engine under the destination's run lock, with progress on stderr.
+class _Run:
+    """What a fetch came to, and what the person should hear about it afterwards."""
 
-    Returns the outcomes and whether the person interrupted the run.
-    """
+    def __init__(self, outcomes: list[Any], interrupted: bool = False,
+                 down: str | None = None, lock_error: str | None = None) -> None:
+        self.outcomes = outcomes
+        self.interrupted = interrupted
+        self.down = down
+        self.lock_error = lock_error
+
+    def advise(self) -> None:
+        """After the summary, so it is the last thing on the screen."""
+        if self.down:
+            _warn(_offline_advice(self.down))
+        if self.lock_error:
+            _warn(f"Warning: the lock file could not be written: {self.lock_error}. The "
+                  "papers listed as downloaded are filed and complete; the next run verifies "
+                  "them again instead of trusting them.")
+
+
+def _execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any],
+                   force: bool, deep: bool, quiet: bool) -> _Run:
+    """Run the fetch engine under the destination's run lock, with progress on stderr."""
     import asyncio
 
     from sora_refs import fetch as fetch_mod
@@ -467,32 +480,20 @@ def _execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any
             done = holder[0].outcomes if holder else {}
             if holder:
                 holder[0].save_lock()  # what finished stays recorded
-            return [done.get(p.ref.n) or fetch_mod.Outcome(p.ref, "interrupted")
-                    for p in plans], True
-    fetcher = holder[0] if holder else None
-    if fetcher and fetcher.engine.hosts.down:
-        _stderr().print(_offline_advice(fetcher.engine.hosts.down), highlight=False,
-                        markup=False)
-    if fetcher and fetcher.lock_error:
-        _lock_warning(fetcher.lock_error)
-        raise _LockNotSaved(outcomes)
-    return outcomes, False
+            return _Run([done.get(p.ref.n) or fetch_mod.Outcome(p.ref, "interrupted")
+                         for p in plans], interrupted=True,
+                        lock_error=holder[0].lock_error if holder else None)
+    if not holder:  # everything was already filed: no engine ran
+        return _Run(outcomes)
+    return _Run(outcomes, down=holder[0].engine.hosts.down, lock_error=holder[0].lock_error)
 
 
-class _LockNotSaved(Exception):
-    """The papers are filed but the lock file could not be written (exit 1)."""
-
-    def __init__(self, outcomes: list[Any]) -> None:
-        self.outcomes = outcomes
-
-
-def _lock_warning(why: str) -> None:
+def _warn(message: str) -> None:
+    """A paragraph on stderr, unwrapped (like errors) and safe for the terminal."""
     from sora_refs.text import printable
 
-    _stderr().print(printable(
-        f"Warning: the lock file could not be written: {why}. The papers listed as "
-        "downloaded are filed and complete; the next run verifies them again instead of "
-        "trusting them."), highlight=False, markup=False)
+    sys.stderr.write(printable(message, True) + "\n")
+    sys.stderr.flush()
 
 
 @contextlib.contextmanager
@@ -516,9 +517,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _offline_advice(why: str) -> str:
-    from sora_refs.text import printable
-
-    return printable(
+    return (
         f"No host could be reached ({why}). This machine looks offline, or a firewall or "
         "proxy blocks it. If you need a proxy, set HTTPS_PROXY=http://host:port (or "
         "ALL_PROXY=socks5://host:port); if the sites are blocked, point --mirror at copies "
@@ -696,12 +695,9 @@ def verify_(
 
             mirrors = parse_mirrors(mirror or [])
             plans = fetch_mod.make_plans(m, broken, dest, "cited")
-            try:
-                _, interrupted = _execute_fetch(plans, dest, Options(), mirrors, False, False,
-                                                as_json)
-            except _LockNotSaved:
-                interrupted = False  # warned; the inspection below tells the rest
-            if interrupted:
+            run = _execute_fetch(plans, dest, Options(), mirrors, False, False, as_json)
+            run.advise()
+            if run.interrupted:
                 raise typer.Exit(EXIT_INTERRUPTED)
             items = inspect(m, refs, dest, deep=deep)
     if as_json:

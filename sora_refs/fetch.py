@@ -167,7 +167,14 @@ class Fetcher:
             await asyncio.gather(*(self._one(p) for p in plans))
         finally:
             self.save_lock()
-        return [self.outcomes[p.ref.n] for p in plans]
+        outcomes = [self.outcomes[p.ref.n] for p in plans]
+        if self.engine.hosts.down:
+            # One cause, told once (with its evidence) instead of per reference and host.
+            why = "not fetched: no host could be reached (offline, or blocked?)"
+            for o in outcomes:
+                if o.status == "failed":
+                    o.error, o.tried = why, [why]
+        return outcomes
 
     def save_lock(self) -> None:
         """Write the lock; a failure (a full disk) is kept in ``lock_error``, not raised,

@@ -176,7 +176,7 @@ class Hosts:
         tried = [g for g in self.gates.values() if g.unreachable or g.answered]
         if not tried or any(g.answered for g in tried) or len(tried) < min(expected, 2):
             return None
-        self.down = "; ".join(f"{g.host}: {g.unreachable}" for g in tried[:3])
+        self.down = "; ".join(str(g.unreachable) for g in tried[:3])
         for g in self.gates.values():
             g.given_up = g.given_up or "no host could be reached"
         return self.down

@@ -18,6 +18,7 @@ from typing import Any
 from sora_refs.errors import UsageError, VerificationError
 from sora_refs.library import LockEntry, LockFile, inside, part_path, relative_path
 from sora_refs.manifest import Manifest, Reference
+from sora_refs.safefile import open_nofollow, set_aside
 from sora_refs.text import arxiv_base, arxiv_stamps, compact
 from sora_refs.verify import (
     check_structure,
@@ -156,23 +157,32 @@ def _one(manifest: Manifest, src: Path, dest: Path, lock: LockFile, claimed: dic
     if dry_run:
         claimed[ref.n] = src
         return Imported(src, "would-import", ref, method, target)
+    note = ""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = part_path(target)
-        shutil.copyfile(src, tmp)
+        with open(src, "rb") as fin, open_nofollow(tmp, "wb") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
         pages = read_pdf(tmp).pages
+        if target.exists() or target.is_symlink():  # not verified above: not ours to drop
+            note = f"; the file that was there is moved to {set_aside(target).name}"
         os.replace(tmp, target)
         digest = sha256_file(target)
         st = target.stat()
         lock.put(ref.key, LockEntry.now(ref.n, rel.as_posix(), digest, st.st_size, pages,
                                         f"imported from {src.resolve()}", st.st_mtime_ns))
-        if move:
-            src.unlink()
     except (OSError, VerificationError) as exc:
         part_path(target).unlink(missing_ok=True)
         return Imported(src, "error", ref, method, target, f"could not file it: {exc}")
     claimed[ref.n] = src
-    return Imported(src, "moved" if move else "imported", ref, method, target)
+    if move:
+        try:
+            src.unlink()
+        except OSError as exc:  # filed all the same: say so, and that the source stays
+            return Imported(src, "imported", ref, method, target,
+                            f"filed, but the source could not be removed "
+                            f"({exc.strerror or exc}): left in place{note}")
+    return Imported(src, "moved" if move else "imported", ref, method, target, note.lstrip("; "))
 
 
 def _verified(path: Path, ref: Reference, lock: LockFile) -> bool:

@@ -60,12 +60,17 @@ def relative_path(manifest: Manifest, ref: Reference) -> Path:
 
 
 def inside(dest: Path, path: Path) -> Path:
-    """``path`` resolved, refusing anything that would land outside ``dest``."""
+    """``path`` under ``dest``, its folders resolved, refusing anything that would land
+    outside ``dest``.
+
+    The last component is not resolved: a symlink planted at a paper's name must
+    be replaced (and the link moved aside), never followed to another file.
+    """
     root = dest.resolve()
-    full = (root / path).resolve()
-    if full != root and root not in full.parents:
+    folder = (root / path).parent.resolve()
+    if folder != root and root not in folder.parents:
         raise SoraRefsError(f"refusing to write {path} outside the destination {dest}")
-    return full
+    return folder / path.name
 
 
 def part_path(final: Path) -> Path:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sora_refs.defaults import MANIFEST_ENV
 from sora_refs.errors import ManifestError, Problem, UsageError
-from sora_refs.text import ARXIV_RE
+from sora_refs.text import ARXIV_RE, has_control
 
 # Slugs become folder names: lowercase ASCII, digits and dashes only, so they are
 # portable to every file system and cannot smuggle in "..", "/" or "CON".
@@ -233,8 +233,14 @@ def _cache_file(p: Path) -> Path:
     return root / f"manifest-{zlib.crc32(where):08x}.json"
 
 
+# The rules a cached manifest was validated under. Bump it whenever validation or
+# the cached shape changes, so a cache written by older rules is never served
+# (the version alone does not change between commits of a development install).
+SCHEMA = 2
+
+
 def _fingerprint(raw: bytes) -> str:
-    """What the cache must have been made from: this version, these exact bytes.
+    """What the cache must have been made from: these rules, this version, these bytes.
 
     Two checksums and the length rather than a cryptographic hash, whose import
     (OpenSSL) costs more than the whole JSON load; a stale hit needs an edit that
@@ -244,7 +250,8 @@ def _fingerprint(raw: bytes) -> str:
 
     from sora_refs import __version__
 
-    return f"{__version__}:{len(raw)}:{zlib.crc32(raw):08x}:{zlib.adler32(raw):08x}"
+    return (f"{SCHEMA}:{__version__}:{len(raw)}:{zlib.crc32(raw):08x}:"
+            f"{zlib.adler32(raw):08x}")
 
 
 def _to_cache(m: Manifest) -> dict[str, Any]:
@@ -322,6 +329,9 @@ def parse_manifest(text: str, path: Path) -> Manifest:
 
     try:
         data = load_with_lines(text)
+    except RecursionError:
+        raise ManifestError([Problem(str(path), None, "it nests too deeply to be a "
+                                                      "manifest")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -370,7 +380,15 @@ class _Validator:
         if not isinstance(value, str) or not value.strip():
             self.add(node.line, f"{what} should be a non-empty string, found {_show(value)}")
             return ""
-        return value.strip()
+        return self._clean(value.strip(), node.line, what)
+
+    def _clean(self, value: str, line: int | None, what: str) -> str:
+        # Text from a manifest reaches terminals: an escape sequence in a title could
+        # rewrite the screen or the window title of whoever lists it.
+        if has_control(value):
+            self.add(line, f"{what} {value!r} contains a control character (an escape "
+                     "sequence?); remove it")
+        return value
 
     def integer(self, node: Any, line: int | None, what: str, lo: int, hi: int) -> int:
         if node is None:
@@ -515,7 +533,7 @@ class _Validator:
                 self.add(el.line, f"each of {what} should be a non-empty string, "
                          f"found {_show(el.value)}")
             else:
-                out.append(el.value.strip())
+                out.append(self._clean(el.value.strip(), el.line, f"an item of {what}"))
         return out
 
 

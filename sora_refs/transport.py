@@ -145,7 +145,8 @@ class RoutingTransport(httpx.AsyncBaseTransport):
                                         f"within {_header_deadline(request):g} s",
                                         request=request) from None
             except httpx.TransportError as exc:
-                gate.unreachable = _connect_reason(exc)
+                why = _connect_reason(exc)
+                gate.unreachable = why and f"{self.router.describe(url)}: {why}"
                 raise
             gate.answered = True
             gate.unreachable = None
@@ -254,10 +255,10 @@ class _SyncStream(httpx.SyncByteStream):
         self._inner.close()
 
 
-def sync_client(router: Router, read_timeout: float = defaults.API_TIMEOUT,
-                connect_timeout: float = defaults.CONNECT_TIMEOUT) -> httpx.Client:
+def sync_client(router: Router, read_timeout: float | None = None) -> httpx.Client:
     """A blocking client for API calls: the same mirrors, proxies and redirect rules."""
-    timeout = _timeout(read_timeout, connect_timeout)
+    read = read_timeout if read_timeout is not None else defaults.API_TIMEOUT
+    timeout = _timeout(read, min(defaults.CONNECT_TIMEOUT, read))
     inner = _inner_client(httpx.Client, timeout=timeout)
     return httpx.Client(transport=_SyncRouting(inner, router), timeout=timeout,
                         follow_redirects=True, max_redirects=defaults.MAX_REDIRECTS,

@@ -18,6 +18,11 @@ Faults are queued per resource and consumed one per request:
     "wrong-range"     answer a Range request with 206 starting at byte 0
     "html"            200 with an HTML "access denied" page
     "redirect:URL"    302 to URL (absolute, or a path on the same host)
+    "trickle:S"       headers at once, then one body byte every S seconds
+    "trickle-headers:S"  the status line and headers one byte every S seconds
+    "silent"          accept the connection and never answer (until the test ends)
+    "if-range-ignored"  answer a Range request with 206 from the current body and its
+                      current ETag, whatever If-Range says (a server that ignores it)
 """
 
 from __future__ import annotations
@@ -145,6 +150,19 @@ def _handler_for(host: Host) -> type[BaseHTTPRequestHandler]:
                 return self._simple(req, 200, BLOCK_PAGE, "text/html; charset=utf-8")
             if kind == "redirect":
                 return self._simple(req, 302, b"", "text/plain", {"Location": arg})
+            if kind == "silent":
+                time.sleep(float(arg or 30))
+                self.close_connection = True
+                return None
+            if kind == "trickle-headers":
+                head = (f"HTTP/1.1 200 OK\r\nContent-Type: {res.content_type}\r\n"
+                        f"Content-Length: {len(res.body)}\r\n\r\n").encode()
+                for i in range(len(head)):
+                    self.wfile.write(head[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(float(arg))
+                self.close_connection = True
+                return None
 
             body, status, extra = res.body, 200, {"ETag": res.etag or ""}
             if host.ranges:
@@ -155,6 +173,8 @@ def _handler_for(host: Host) -> type[BaseHTTPRequestHandler]:
                 start = int(first)
                 stop = min(int(last), len(body) - 1) if last else len(body) - 1
                 if_range = self.headers.get("If-Range")
+                if kind == "if-range-ignored":
+                    if_range = None
                 if (if_range is None or if_range == res.etag) and start < len(body):
                     if kind == "wrong-range":
                         start = 0
@@ -178,6 +198,12 @@ def _handler_for(host: Host) -> type[BaseHTTPRequestHandler]:
                 return None
             if kind == "short":
                 self._send(req, body[: len(body) * 6 // 10])
+                self.close_connection = True
+                return None
+            if kind == "trickle":
+                for i in range(len(body)):
+                    self._send(req, body[i:i + 1])
+                    time.sleep(float(arg))
                 self.close_connection = True
                 return None
             if kind == "stall":
