@@ -138,7 +138,8 @@ def section_memory(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -
         web = Web()
         try:
             for i, ref in enumerate(load_manifest(m).references):
-                web.serve(ref.urls[0], make_pdf(ref.title, pad_to=big if i == 0 else 200_000))
+                size = big if i == 0 else 200_000
+                web.serve(ref.urls[0], make_pdf(ref.title, ref.authors, pad_to=size))
             took, code, rss = sora(["fetch", "--dest", str(t / "lib"), *web.mirror_args()], m)
         finally:
             web.stop()
@@ -173,7 +174,7 @@ def section_scale(args: argparse.Namespace, rows: list[tuple[str, str, str]]) ->
         web = Web()
         try:
             for ref in load_manifest(m).references:
-                web.serve(ref.urls[0], make_pdf(ref.title))
+                web.serve(ref.urls[0], make_pdf(ref.title, ref.authors))
             took, code, rss = sora(["fetch", "--dest", str(t / "lib"), "--per-host", "8",
                                     "--jobs", "8", *web.mirror_args()], m)
         finally:

@@ -1,9 +1,15 @@
 """``sora-refs import``: file the PDFs people already have into the library.
 
 Each input is identified from what it says about itself (the arXiv stamp on
-page 1, the title on page 1, the document's metadata), and accepted only when it
-passes exactly the check a download passes for that reference, so a lying
-metadata field or a similar title cannot smuggle the wrong paper in.
+page 1, the title on page 1, the document's metadata) and accepted only when
+the rules of :mod:`sora_refs.evidence` accept it as that reference, exactly as
+a download is judged, so slides, notes, a lying metadata field or a similar
+title cannot smuggle the wrong file in.
+
+Order never decides: every input is judged first; when several match one
+reference, the strongest evidence wins (then the path, for a stable answer)
+and the others are duplicates. A weaker copy already in the library is moved
+aside for a stronger one, never deleted.
 """
 
 from __future__ import annotations
@@ -11,22 +17,18 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sora_refs.errors import UsageError, VerificationError
+from sora_refs.errors import SoraRefsError, UsageError, VerificationError
+from sora_refs.evidence import Page, Verdict, first_words, judge
 from sora_refs.library import LockEntry, LockFile, inside, part_path, relative_path
 from sora_refs.manifest import Manifest, Reference
 from sora_refs.safefile import open_nofollow, set_aside
-from sora_refs.text import arxiv_base, arxiv_stamps, compact
-from sora_refs.verify import (
-    check_structure,
-    identify,
-    read_pdf,
-    sha256_file,
-    title_matches,
-)
+from sora_refs.text import arxiv_base, compact
+from sora_refs.verify import Verified, check_structure, read_pdf, sha256_file, verified
 
 
 @dataclass
@@ -80,83 +82,121 @@ def _walk(folder: Path) -> Iterator[Path]:
                     yield path
 
 
-def identify_file(manifest: Manifest, path: Path) -> tuple[Reference, str]:
-    """Which reference ``path`` is, and how that was found.
+def identify_file(manifest: Manifest, path: Path) -> Verdict:
+    """The reference ``path`` is, with the evidence: the strongest accepted verdict.
 
     Raises:
         VerificationError: ``kind`` says why: not-a-pdf, unreadable, or
-            wrong-paper (matches no reference).
+            wrong-paper (matches no reference, or is only about one).
     """
     check_structure(path)
     facts = read_pdf(path)
-    text = facts.text
-    by_id = {arxiv_base(r.arxiv): r for r in manifest.references if r.arxiv}
-    candidates: list[tuple[Reference, str]] = []
-    for stamp in arxiv_stamps(text):
-        if stamp in by_id:
-            candidates.append((by_id[stamp], "arxiv-stamp"))
-    # The metadata only names a candidate; page 1 must confirm it like any other.
-    meta = compact(facts.meta_title)
-    if meta:
-        candidates += [(r, "metadata") for r in manifest.references if compact(r.title) == meta]
-    titled = [r for r in manifest.references if title_matches(r.title, text)]
-    titled.sort(key=lambda r: -len(r.title))  # the most specific title first
-    candidates += [(r, "title") for r in titled]
-    tried: set[int] = set()
-    for ref, method in candidates:
-        if ref.n in tried:
-            continue
-        tried.add(ref.n)
-        try:
-            identify(ref, text)
-        except VerificationError:
-            continue
-        return ref, method
-    if not text.strip():
+    if not facts.text.strip():
         raise VerificationError("page 1 has no text layer (a scan?), so it cannot be "
                                 "identified", kind="unreadable")
-    first = " ".join(text.split())[:60]
-    claimed = [r for r, m in candidates if m == "metadata"]
-    if claimed:
-        raise VerificationError(f"its metadata claims {claimed[0].title!r}, but page 1 reads "
-                                f"{first!r}")
-    raise VerificationError(f"matches no reference: page 1 reads {first!r}")
+    page = Page(facts)
+    by_id = {arxiv_base(r.arxiv): r for r in manifest.references if r.arxiv}
+    meta = compact(facts.meta_title)
+    # Candidates: what the page or the metadata names; each is then judged in full.
+    candidates = {by_id[s].n: by_id[s] for s in page.stamps if s in by_id}
+    for r in manifest.references:
+        if page.title_line(r.title) is not None or (meta and compact(r.title) == meta):
+            candidates.setdefault(r.n, r)
+    verdicts = sorted((judge(facts, r, page) for r in candidates.values()),
+                      key=lambda v: (-v.strength, -len(v.ref.title), v.ref.n))
+    for v in verdicts:
+        if v.accepted:
+            return v
+    if verdicts:
+        best = verdicts[0]
+        rules = {e.rule for e in best.evidence}
+        if "metadata" in rules and not rules & {"stamp", "title", "authors"}:
+            raise VerificationError(f"its metadata claims {best.ref.title!r}, but page 1 reads "
+                                    f"{first_words(page)!r}")
+        raise VerificationError(f"{best.reason} (evidence: {best.summary()})")
+    raise VerificationError(f"matches no reference: page 1 reads {first_words(page)!r}")
+
+
+@dataclass
+class _Judged:
+    src: Path
+    verdict: Verdict | None = None
+    failure: VerificationError | None = None
 
 
 def run_import(manifest: Manifest, inputs: Sequence[Path], dest: Path, *, move: bool = False,
                dry_run: bool = False) -> list[Imported]:
-    """Identify and file every input; the caller holds the run lock unless ``dry_run``."""
+    """Identify and file every input; the caller holds the run lock unless ``dry_run``.
+
+    Results come back in the order of ``inputs``, but which file wins a reference
+    depends only on the files.
+    """
+    from sora_refs.pdfcheck import pool
+
+    def one(src: Path) -> _Judged:
+        try:
+            return _Judged(src, identify_file(manifest, src))
+        except VerificationError as exc:
+            return _Judged(src, failure=exc)
+
+    # PDFs are read in worker processes; threads keep all of them busy.
+    with ThreadPoolExecutor(max_workers=pool().size) as ex:
+        judged = list(ex.map(one, inputs))
+    winners = _winners([j for j in judged if j.verdict is not None])
     lock = LockFile(dest).load()
-    claimed: dict[int, Path] = {}
     results: list[Imported] = []
     try:
-        for src in inputs:
-            results.append(_one(manifest, src, dest, lock, claimed, move, dry_run))
+        for j in judged:
+            results.append(_file(manifest, j, winners, dest, lock, move, dry_run))
     finally:
         if not dry_run:
             lock.save()
     return results
 
 
-def _one(manifest: Manifest, src: Path, dest: Path, lock: LockFile, claimed: dict[int, Path],
-         move: bool, dry_run: bool) -> Imported:
-    try:
-        ref, method = identify_file(manifest, src)
-    except VerificationError as exc:
+def _winners(judged: list[_Judged]) -> dict[int, _Judged]:
+    """Per reference, the file with the strongest evidence. Equal evidence is settled by
+    the files' content (their sha256), never by their names or the order given."""
+    by_ref: dict[int, list[_Judged]] = {}
+    for j in judged:
+        assert j.verdict is not None
+        by_ref.setdefault(j.verdict.ref.n, []).append(j)
+    out = {}
+    for n, group in by_ref.items():
+        best = max(j.verdict.strength for j in group if j.verdict)
+        top = [j for j in group if j.verdict and j.verdict.strength == best]
+        out[n] = top[0] if len(top) == 1 else min(top, key=lambda j: sha256_file(j.src))
+    return out
+
+
+def _file(manifest: Manifest, j: _Judged, winners: dict[int, _Judged], dest: Path,
+          lock: LockFile, move: bool, dry_run: bool) -> Imported:
+    if j.verdict is None:
+        exc = j.failure
+        assert exc is not None
         status = "unmatched" if exc.kind == "wrong-paper" else exc.kind
-        return Imported(src, status, detail=str(exc))
+        return Imported(j.src, status, detail=str(exc))
+    v, src = j.verdict, j.src
+    ref, method, evidence = v.ref, v.method, v.summary()
     rel = relative_path(manifest, ref)
-    target = inside(dest, rel)
-    if ref.n in claimed:
+    try:
+        target = inside(dest, rel)
+    except SoraRefsError as exc:  # a folder symlinked out of the library
+        return Imported(src, "error", ref, method, dest / rel, str(exc))
+    winner = winners[ref.n]
+    if winner is not j:
         return Imported(src, "duplicate", ref, method, target,
-                        f"reference {ref.n} is already provided by {claimed[ref.n]}")
-    if target.is_file() and (target.resolve() == src.resolve() or _verified(target, ref, lock)):
-        claimed[ref.n] = target
+                        f"reference {ref.n} is better provided by {winner.src} "
+                        f"({winner.verdict.summary() if winner.verdict else ''}; "
+                        f"this one: {evidence})")
+    existing = _existing(target, ref, lock)
+    if existing is not None and (target.resolve() == src.resolve()
+                                 or existing.strength >= v.strength):
         return Imported(src, "present", ref, method, target,
-                        "a verified copy is already in the library; left as it is")
+                        "a copy at least as well attested is already in the library; left "
+                        "as it is")
     if dry_run:
-        claimed[ref.n] = src
-        return Imported(src, "would-import", ref, method, target)
+        return Imported(src, "would-import", ref, method, target, evidence)
     note = ""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +204,7 @@ def _one(manifest: Manifest, src: Path, dest: Path, lock: LockFile, claimed: dic
         with open(src, "rb") as fin, open_nofollow(tmp, "wb") as fout:
             shutil.copyfileobj(fin, fout, 1 << 20)
         pages = read_pdf(tmp).pages
-        if target.exists() or target.is_symlink():  # not verified above: not ours to drop
+        if target.exists() or target.is_symlink():  # weaker, or not the paper: keep it
             note = f"; the file that was there is moved to {set_aside(target).name}"
         os.replace(tmp, target)
         digest = sha256_file(target)
@@ -174,7 +214,6 @@ def _one(manifest: Manifest, src: Path, dest: Path, lock: LockFile, claimed: dic
     except (OSError, VerificationError) as exc:
         part_path(target).unlink(missing_ok=True)
         return Imported(src, "error", ref, method, target, f"could not file it: {exc}")
-    claimed[ref.n] = src
     if move:
         try:
             src.unlink()
@@ -182,16 +221,17 @@ def _one(manifest: Manifest, src: Path, dest: Path, lock: LockFile, claimed: dic
             return Imported(src, "imported", ref, method, target,
                             f"filed, but the source could not be removed "
                             f"({exc.strerror or exc}): left in place{note}")
-    return Imported(src, "moved" if move else "imported", ref, method, target, note.lstrip("; "))
+    return Imported(src, "moved" if move else "imported", ref, method, target, evidence + note)
 
 
-def _verified(path: Path, ref: Reference, lock: LockFile) -> bool:
-    from sora_refs.verify import verify_file
-
-    if lock.trusts(ref.key, path):
-        return True
+def _existing(target: Path, ref: Reference, lock: LockFile) -> Verified | None:
+    """The verified file already filed for ``ref`` (its evidence strength), or None."""
+    if target.is_symlink() or not target.is_file():
+        return None
     try:
-        verify_file(path, ref)
+        check_structure(target)
+        facts = read_pdf(target)
+        v = judge(facts, ref)
     except VerificationError:
-        return False
-    return True
+        return None
+    return verified(v, facts) if v.accepted else None

@@ -35,11 +35,45 @@ TEXT_LIMIT = 20_000
 
 @dataclass(frozen=True)
 class PdfFacts:
-    """What page 1 and the document information say."""
+    """What a PDF says about itself, read once; the verification rules judge these.
+
+    Every string came from the file and is untrusted: it may hold anything.
+    """
 
     pages: int
-    text: str
-    meta_title: str
+    text: str              # page 1's text, in reading order, lines as pypdf found them
+    meta_title: str = ""
+    meta_author: str = ""
+    producer: str = ""
+    width: float = 612.0   # page 1 as displayed (rotation applied), in points
+    height: float = 792.0
+
+    @property
+    def landscape(self) -> bool:
+        return self.width > self.height * 1.1
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for line in (x.strip() for x in self.text.splitlines()) if line]
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+    @classmethod
+    def from_answer(cls, answer: dict[str, object]) -> PdfFacts:
+        def num(key: str, default: float) -> float:
+            value = answer.get(key)
+            return float(value) if isinstance(value, (int, float)) and value > 0 else default
+
+        def text(key: str) -> str:
+            value = answer.get(key)
+            return value if isinstance(value, str) else ""
+
+        pages = answer.get("pages")
+        return cls(pages if isinstance(pages, int) and pages > 0 else 1, text("text"),
+                   text("meta_title"), text("meta_author"), text("producer"),
+                   num("width", 612.0), num("height", 792.0))
 
 
 class Worker:
@@ -116,8 +150,7 @@ class Pool:
             self._idle.put(worker)
         if not answer.get("ok"):
             raise VerificationError(str(answer.get("error")), kind=str(answer.get("kind")))
-        return PdfFacts(int(answer["pages"]), str(answer["text"]),  # type: ignore[call-overload]
-                        str(answer.get("meta_title") or ""))
+        return PdfFacts.from_answer(answer)
 
     def warm(self, count: int | None = None) -> None:
         """Start workers now, so that their start-up overlaps the downloads."""
@@ -174,19 +207,38 @@ def _read_stream(fh: object) -> dict[str, object]:
     reader = pypdf.PdfReader(fh)  # type: ignore[arg-type]
     if reader.is_encrypted:
         try:
-            ok = reader.decrypt("")
-        except Exception:  # pypdf raises several kinds here
+            ok = reader.decrypt("")  # many papers are "encrypted" with an empty password
+        except Exception as exc:  # pypdf raises several kinds here
+            if "cryptography" in str(exc) or "AES" in str(exc):
+                return {"ok": False, "kind": "unreadable",
+                        "error": f"unreadable: the PDF is AES-encrypted and the library to "
+                                 f"decrypt it is missing ({exc})"}
             ok = 0
         if not ok:
             return {"ok": False, "kind": "unreadable",
-                    "error": "unreadable: the PDF is encrypted with a password"}
+                    "error": "unreadable: the PDF is encrypted with a password; open it once "
+                             "and save a copy without the password, then import that"}
     pages = len(reader.pages)
     if pages == 0:
         return {"ok": False, "kind": "unreadable", "error": "unreadable: the PDF has no pages"}
-    text = reader.pages[0].extract_text() or ""
+    page = reader.pages[0]
+    text = page.extract_text() or ""
+    box = page.mediabox
+    width, height = abs(float(box.width)), abs(float(box.height))
+    if (page.rotation or 0) % 180 == 90:
+        width, height = height, width
     meta = reader.metadata
-    return {"ok": True, "pages": pages, "text": text[:TEXT_LIMIT],
-            "meta_title": str(meta.title or "") if meta else ""}
+    return {"ok": True, "pages": pages, "text": text[:TEXT_LIMIT], "width": width,
+            "height": height, "meta_title": _meta(meta, "title"),
+            "meta_author": _meta(meta, "author"), "producer": _meta(meta, "producer")}
+
+
+def _meta(meta: object, field: str) -> str:
+    try:
+        value = getattr(meta, field) if meta is not None else None
+    except Exception:  # a broken /Info entry is a missing one
+        return ""
+    return str(value)[:1000] if value else ""
 
 
 def _serve() -> None:

@@ -29,33 +29,66 @@ def _pdf_string(text: str) -> bytes:
     return b"(" + raw + b")"
 
 
+# What page 1 of a paper carries below its authors: an abstract and the start of
+# an introduction, about 200 words (real first pages hold 400 to 900).
+ABSTRACT = (
+    "Abstract. We study how generative models of images and video can be trained at scale "
+    "and report what we learn from a series of controlled experiments. Our method combines "
+    "a simple objective with a careful choice of architecture, data and optimisation, and "
+    "we show that each of these matters. On standard benchmarks the approach matches or "
+    "improves upon the strongest published results while using less compute, and the "
+    "samples it produces are preferred by human raters. We analyse where the gains come "
+    "from, discuss the limitations of our evaluation, and release code and models so that "
+    "others can build on them. 1 Introduction. Learning the distribution of natural data "
+    "has been a central goal of machine learning for decades. Early approaches relied on "
+    "hand-designed features and shallow models; more recent work learns deep networks end "
+    "to end from large collections of examples. In this paper we revisit the question of "
+    "what makes such models work well, and we find that a small number of design decisions "
+    "explain most of the difference between methods that otherwise look very different. "
+    "We make three contributions, which we describe in turn in the following sections."
+)
+LETTER = (612, 792)
+SLIDE = (960, 540)  # 16:9
+
+
 def make_pdf(
     title: str,
     authors: list[str] | tuple[str, ...] = (),
     arxiv: str | None = None,
-    pages: int = 1,
+    pages: int = 4,
     pad_to: int | None = None,
-    body: str = "Abstract. We study things and report results.",
+    body: str = ABSTRACT,
     meta_title: str | None = None,
     seed: int = 0,
+    lines: list[str] | None = None,
+    size: tuple[int, int] = LETTER,
+    later: str | None = None,
 ) -> bytes:
-    """A PDF of ``pages`` pages; ``pad_to`` grows it to about that many bytes."""
-    lines: list[tuple[int, bytes]] = []
-    for chunk in textwrap.wrap(title, 48) or [""]:
-        lines.append((18, _pdf_string(chunk)))
-    for chunk in textwrap.wrap(", ".join(authors), 70):
-        lines.append((11, _pdf_string(chunk)))
-    for chunk in textwrap.wrap(body, 80):
-        lines.append((10, _pdf_string(chunk)))
-
-    content = [b"BT", b"72 720 Td"]
-    for size, s in lines:
-        content.append(b"/F1 %d Tf 0 -%d Td %s Tj" % (size, size + 6, s))
+    """A PDF of ``pages`` pages whose page 1 looks like a paper's first page: the title,
+    the authors and an abstract (or exactly ``lines``, one text line each, for notes,
+    slides and other look-alikes); ``later`` is the text of every other page;
+    ``pad_to`` grows the file to about that many bytes."""
+    text: list[tuple[int, bytes]] = []
+    if lines is not None:
+        text = [(12, _pdf_string(line)) for line in lines]
+    else:
+        for chunk in textwrap.wrap(title, 48) or [""]:
+            text.append((18, _pdf_string(chunk)))
+        for chunk in textwrap.wrap(", ".join(authors), 70):
+            text.append((11, _pdf_string(chunk)))
+        for chunk in textwrap.wrap(body, 80):
+            text.append((10, _pdf_string(chunk)))
+    width, height = size
+    lead = 14 if height > width else 20
+    content = [b"BT", b"72 %d Td" % (height - 72)]
+    for font, s_ in text:
+        content.append(b"/F1 %d Tf 0 -%d Td %s Tj" % (font, min(font + 6, lead), s_))
     content.append(b"ET")
     if arxiv:
         stamp = _pdf_string(f"arXiv:{arxiv}v1  [cs.CV]  1 Jan 2024")
         content.append(b"BT /F1 20 Tf 0 1 -1 0 36 250 Tm " + stamp + b" Tj ET")
     page1 = b"\n".join(content)
+    rest = textwrap.wrap(later if later is not None else ABSTRACT, 80)
 
     objects: list[bytes] = []  # object i+1
     n_pages = max(1, pages)
@@ -66,10 +99,15 @@ def make_pdf(
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
                    b"/Encoding /WinAnsiEncoding >>")
     for i in range(n_pages):
-        stream = page1 if i == 0 else b"BT /F1 10 Tf 72 720 Td (Page %d) Tj ET" % (i + 1)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        if i == 0:
+            stream = page1
+        else:
+            body_lines = b" ".join(b"0 -14 Td %s Tj" % _pdf_string(x) for x in rest)
+            stream = b"BT /F1 10 Tf 72 %d Td (Page %d) Tj %s ET" % (height - 72, i + 1,
+                                                                   body_lines)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] "
                        b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>"
-                       % (page_ids[i] + 1))
+                       % (width, height, page_ids[i] + 1))
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
     info_id = len(objects) + 1
     info = b"<< /Producer (sora-refs tests)"

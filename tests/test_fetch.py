@@ -295,7 +295,7 @@ def test_per_host_limit_and_delay_are_kept(runner, web, tmp_path) -> None:
     arxiv.latency = 0.05
     arxiv.bandwidth = 1_000_000
     for ref in m.references:
-        web.serve(ref.urls[0], make_pdf(ref.title, pad_to=400_000))
+        web.serve(ref.urls[0], make_pdf(ref.title, ref.authors, pad_to=400_000))
     result = _fetch(runner, web, tmp_path / "lib", "--per-host", "2", "--delay", "0.2",
                     "--jobs", "8", manifest=manifest)
     assert result.exit_code == 0, result.output
@@ -327,7 +327,7 @@ def test_an_arxiv_mirror_gets_arxivs_rule(runner, web, tmp_path, monkeypatch) ->
     arxiv = web.host("https://arxiv.org")
     for ref in m.references:
         web.serve(ref.urls[0], b"", faults=[f"redirect:{ref.urls[0]}v1"])
-        web.serve(ref.urls[0] + "v1", make_pdf(ref.title, pad_to=50_000))
+        web.serve(ref.urls[0] + "v1", make_pdf(ref.title, ref.authors, pad_to=50_000))
     result = _fetch(runner, web, tmp_path / "lib", "--jobs", "8", manifest=manifest)
     assert result.exit_code == 0, result.output
     starts = sorted(r.start for r in arxiv.log)
@@ -337,7 +337,7 @@ def test_an_arxiv_mirror_gets_arxivs_rule(runner, web, tmp_path, monkeypatch) ->
     venue = numbered_manifest(tmp_path, 3, "https://venue.example.org/{i}.pdf",
                               "Paper Number {i} On Things")
     for ref in load_manifest(venue).references:
-        web.serve(ref.urls[0], make_pdf(ref.title, pad_to=50_000))
+        web.serve(ref.urls[0], make_pdf(ref.title, ref.authors, pad_to=50_000))
     started = time.monotonic()
     result = _fetch(runner, web, tmp_path / "lib2", manifest=venue)
     assert result.exit_code == 0 and time.monotonic() - started < 1.0
