@@ -666,6 +666,13 @@ def verify_(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")
                        ] = False,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option("--accept", metavar="REF|all", show_default=False,
+                     help="Record a modified file that is still the paper (an annotated "
+                          "copy) in the lock as it is now, so it stops being reported "
+                          "(repeatable; 'all' for every such file)."),
+    ] = None,
 ) -> None:
     """Check that every paper in the library is still there and still that paper.
 
@@ -677,6 +684,7 @@ def verify_(
     import json
 
     from sora_refs.inventory import BROKEN, inspect
+    from sora_refs.library import run_lock
 
     m = _manifest(ctx)
     refs = m.select(category=category)
@@ -685,7 +693,14 @@ def verify_(
     if not dest.exists() and not fix:
         raise UsageError(f"there is no library at {dest}: run `sora-refs fetch` (or "
                          "`sora-refs verify --fix`) first, or give --dest.")
-    items = inspect(m, refs, dest, deep=deep)
+    accepted: set[int] = set()
+    for a in accept or []:
+        accepted |= {r.n for r in refs} if a.lower() == "all" else {m.find(a).n}
+    if accepted:
+        with run_lock(dest, defaults.LOCK_WAIT):
+            items = inspect(m, refs, dest, deep=deep, accept=accepted)
+    else:
+        items = inspect(m, refs, dest, deep=deep)
     if fix:
         broken = [it.ref for it in items if it.ref is not None and it.status in BROKEN]
         if broken:

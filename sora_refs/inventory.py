@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from sora_refs.library import (
     LOCK_NAME,
     PART_SUFFIX,
     SIDE_SUFFIX,
+    LockEntry,
     LockFile,
     relative_path,
 )
@@ -45,7 +46,7 @@ class Item:
             "n": self.ref.n if self.ref else None,
             "key": self.ref.key if self.ref else None,
             "status": self.status,
-            "path": str(self.path) if self.path else None,
+            "path": str(self.path.absolute()) if self.path else None,
             "bytes": self.bytes,
             "pages": self.pages,
             "detail": self.detail or None,
@@ -87,8 +88,13 @@ def library_totals(manifest: Manifest, refs: Sequence[Reference], dest: Path) ->
 
 
 def inspect(manifest: Manifest, refs: Sequence[Reference], dest: Path,
-            deep: bool = False) -> list[Item]:
-    """The status of every reference's file, then extra and partial files."""
+            deep: bool = False, accept: Collection[int] = ()) -> list[Item]:
+    """The status of every reference's file, then extra and partial files.
+
+    ``accept``: numbers of references whose file, when it is still the paper but
+    differs from the lock (an annotated copy), is recorded in the lock as it is now,
+    so it stops being reported; the caller holds the run lock then.
+    """
     from sora_refs.verify import sha256_file, verify_file
 
     lock = LockFile(dest).load()
@@ -96,28 +102,45 @@ def inspect(manifest: Manifest, refs: Sequence[Reference], dest: Path,
     for ref in refs:
         path = dest / relative_path(manifest, ref)
         entry = lock.get(ref.key)
-        if not path.is_file():
-            items.append(Item("missing", path, ref, "not in the library"))
+        if path.is_symlink() or not path.is_file():
+            what = "a symbolic link, not a file" if path.is_symlink() else "not in the library"
+            items.append(Item("missing", path, ref, what))
             continue
-        size = path.stat().st_size
+        st = path.stat()
         if not deep and lock.trusts(ref.key, path):
             assert entry is not None
             items.append(Item("ok", path, ref, "", entry.bytes, entry.pages))
             continue
+        digest = sha256_file(path)
+        changed = entry is not None and (digest != entry.sha256 or st.st_size != entry.bytes)
         try:
             verified = verify_file(path, ref)
         except VerificationError as exc:
-            items.append(Item(exc.kind, path, ref, str(exc), size))
+            # Both facts: that it changed since it was filed, and what is wrong now.
+            since = ("changed since it was filed: sha256 differs from the lock; "
+                     if changed else "")
+            items.append(Item(exc.kind, path, ref, since + str(exc), st.st_size))
             continue
-        digest = sha256_file(path)
-        if entry is not None and (digest != entry.sha256 or size != entry.bytes):
+        if ref.n in accept and (changed or entry is None):
+            url = entry.url if entry is not None else "accepted as found"
+            lock.put(ref.key, LockEntry.now(ref.n, relative_path(manifest, ref).as_posix(),
+                                            digest, st.st_size, verified.pages, url,
+                                            st.st_mtime_ns))
+            items.append(Item("ok", path, ref, f"accepted as it is now ({verified.evidence})",
+                              st.st_size, verified.pages))
+        elif changed:
+            assert entry is not None
             items.append(Item("modified", path, ref,
-                              f"still the paper, but sha256 {digest[:12]}… and {size:,} bytes "
-                              f"differ from the lock ({entry.sha256[:12]}…, {entry.bytes:,})",
-                              size, verified.pages))
+                              f"still the paper ({verified.evidence}), but sha256 "
+                              f"{digest[:12]}… and {st.st_size:,} bytes differ from the lock "
+                              f"({entry.sha256[:12]}…, {entry.bytes:,}); `sora-refs verify "
+                              f"--accept {ref.n}` records this copy", st.st_size,
+                              verified.pages))
         else:
             note = "" if entry is not None else "verified, but not recorded in the lock"
-            items.append(Item("ok", path, ref, note, size, verified.pages))
+            items.append(Item("ok", path, ref, note, st.st_size, verified.pages))
+    if accept:
+        lock.save()
     items.extend(stray_files(manifest, dest))
     return items
 

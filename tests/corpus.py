@@ -80,7 +80,7 @@ def _recompressed(pdf: bytes) -> bytes:
     return bytes(out)
 
 
-def _annotated(pdf: bytes) -> bytes:
+def annotated(pdf: bytes) -> bytes:
     """A reader's copy: a highlight saved as an incremental update after the original."""
     prev = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
     size = int(pdf.split(b"/Size ", 1)[1].split(b" ")[0])
@@ -120,7 +120,7 @@ def samples_for(m: Manifest, n: int) -> list[Sample]:
                "paper"),
         Sample(f"{n:02d}-venue.pdf", make_pdf(t, authors[:5], None, pages=10,
                                               meta_title=t), n, n, "paper"),
-        Sample(f"{n:02d}-annotated.pdf", _annotated(make_pdf(t, authors[:5], ref.arxiv,
+        Sample(f"{n:02d}-annotated.pdf", annotated(make_pdf(t, authors[:5], ref.arxiv,
                                                              pages=9)), n, n, "paper"),
         Sample(f"{n:02d}-recompressed.pdf", _recompressed(make_pdf(t, authors[:5], ref.arxiv,
                                                                    pages=9, seed=3)),

@@ -17,14 +17,16 @@ from sora_refs.errors import VerificationError
 from sora_refs.library import LockFile, relative_path
 from sora_refs.manifest import load_manifest
 from sora_refs.pdfcheck import Pool
+from tests.corpus import annotated
 from tests.pdfs import make_pdf, pdf_for
 
 
-def _encrypted(title: str) -> bytes:
+def _encrypted(title: str, authors: tuple[str, ...] = ("A B",), user: str = "secret",
+               algorithm: str = "RC4-128") -> bytes:
     from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(title, ["A B"]))))
-    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(title, list(authors)))))
+    writer.encrypt(user_password=user, owner_password="owner", algorithm=algorithm)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -86,6 +88,44 @@ def test_unreadable_and_encrypted(runner, library, small_manifest) -> None:
     assert rows[2]["status"] == "unreadable" and "encrypted" in rows[2]["detail"]
 
 
+def test_aes_encrypted_papers_open_and_password_protected_ones_are_named(
+        runner, tmp_path, real_manifest) -> None:
+    """Publishers often 'encrypt' with AES and an empty password: such a paper must import;
+    one that needs a password is reported as such."""
+    ref = real_manifest.find("13")
+    (tmp_path / "aes.pdf").write_bytes(_encrypted(ref.title, ref.authors, "", "AES-256"))
+    (tmp_path / "locked.pdf").write_bytes(_encrypted(ref.title, ref.authors, "pw", "AES-128"))
+    _, rows = _import(runner, str(tmp_path / "aes.pdf"), str(tmp_path / "locked.pdf"),
+                      "--dest", str(tmp_path / "lib"))
+    assert [r["status"] for r in rows] == ["imported", "unreadable"], rows
+    assert "encrypted with a password" in rows[1]["detail"]
+
+
+def test_a_changed_file_reports_both_facts_and_accept_records_an_annotated_copy(
+        runner, library, small_manifest) -> None:
+    m, dest = library
+    one, two = (dest / relative_path(m, r) for r in m.references[:2])
+    # An annotated copy of paper 1: still the paper, other bytes.
+    one.write_bytes(annotated(one.read_bytes()))
+    # Paper 2 replaced by slides about it.
+    two.write_bytes(make_pdf(m.references[1].title, lines=[m.references[1].title, "Slides"],
+                             size=(960, 540), pages=12))
+    code, rows = _verify(runner, small_manifest, dest)
+    assert code == 1
+    assert rows[1]["status"] == "modified" and "verify --accept 1" in rows[1]["detail"]
+    assert rows[2]["status"] == "wrong-paper"
+    assert rows[2]["detail"].startswith("changed since it was filed: sha256 differs from the "
+                                        "lock; ")
+    assert "landscape" in rows[2]["detail"]
+    code, rows = _verify(runner, small_manifest, dest, "--accept", "1")
+    assert rows[1]["status"] == "ok" and "accepted" in rows[1]["detail"]
+    code, rows = _verify(runner, small_manifest, dest)  # fast mode trusts it from now on
+    assert rows[1]["status"] == "ok" and rows[1]["detail"] is None
+    assert rows[2]["status"] == "wrong-paper"  # --accept never vouches for another file
+    code, rows = _verify(runner, small_manifest, dest, "--accept", "all")
+    assert rows[2]["status"] == "wrong-paper" and code == 1
+
+
 def test_fast_mode_trusts_size_and_time_deep_mode_does_not(runner, library,
                                                            small_manifest) -> None:
     m, dest = library
@@ -124,7 +164,8 @@ def test_verify_table_names_the_problem(runner, library, small_manifest) -> None
     assert result.exit_code == 1
     out = " ".join(result.stdout.split())
     assert "2 ok, 1 not-a-pdf, 1 missing" in out
-    assert "3. Third Paper, Ünïcode Title — not-a-pdf not a PDF: expected '%PDF-'" in out
+    assert ("3. Third Paper, Ünïcode Title — not-a-pdf changed since it was filed: sha256 "
+            "differs from the lock; not a PDF: expected '%PDF-'") in out
 
 
 # ---------------------------------------------------------------- list and stats
