@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from sora_refs import __version__, defaults
+from sora_refs import __version__, defaults, export
 from sora_refs.defaults import DEST_ENV, MANIFEST_ENV, MIRRORS_ENV
 from sora_refs.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SoraRefsError, UsageError
 
@@ -33,7 +33,7 @@ app = typer.Typer(
     help="Fetch, verify and file the papers cited by OpenAI's Sora report (or any reading list).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -45,6 +45,18 @@ def _stdout() -> "Console":
     from rich.console import Console
 
     return Console(highlight=False)
+
+
+def _print(renderable: "RenderableType") -> None:
+    """A rich renderable on stdout; in a pipe or a file, without the spaces rich pads
+    every line with to the full width (they break diffs and `grep '$'`)."""
+    console = _stdout()
+    if console.is_terminal:
+        console.print(renderable, crop=False)
+        return
+    with console.capture() as captured:
+        console.print(renderable, crop=False)
+    _write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
 def _stderr() -> "Console":
@@ -110,11 +122,10 @@ def _save_svg(renderable: "RenderableType", path: Path, title: str) -> None:
     _stderr().print(f"Saved {path}")
 
 
-class ListFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    bibtex = "bibtex"
+# Choices come from the registry in export.py (which imports nothing heavy at the top).
+ExportFormat = Enum("ExportFormat", {n.replace("-", "_"): n for n in export.FORMATS}, type=str)
+ListFormat = Enum("ListFormat", {"table": "table", **{n.replace("-", "_"): n
+                                                      for n in export.FORMATS}}, type=str)
 
 
 class TreeFormat(str, Enum):
@@ -162,18 +173,59 @@ def main_options(
     ctx.obj = {"manifest": manifest}
 
 
-def _manifest(ctx: typer.Context) -> "Manifest":
+def _manifest_path(ctx: typer.Context, manifest: Path | None) -> Path | None:
+    """The manifest named on the command (-m after it), else before it, else None."""
+    return manifest or (ctx.obj.get("manifest") if ctx.obj else None)
+
+
+def _manifest(ctx: typer.Context, manifest: Path | None = None) -> "Manifest":
     from sora_refs.manifest import load_manifest
 
-    return load_manifest(ctx.obj.get("manifest") if ctx.obj else None)
+    return load_manifest(_manifest_path(ctx, manifest))
+
+
+def _complete_category(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: category slugs and paths of the manifest in use."""
+    try:
+        m = _manifest(ctx, ctx.params.get("manifest"))
+    except SoraRefsError:
+        return []
+    names = {c.slug for c in m.walk_categories()} | {c.path for c in m.walk_categories()}
+    return sorted(n for n in names if n.startswith(incomplete))
+
+
+def _complete_ref(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: reference keys (and numbers) of the manifest in use."""
+    try:
+        m = _manifest(ctx, ctx.params.get("manifest"))
+    except SoraRefsError:
+        return []
+    if incomplete.isdigit():
+        return [str(r.n) for r in m.references if str(r.n).startswith(incomplete)]
+    return [r.key for r in m.references if r.key.lower().startswith(incomplete.lower())]
+
+
+ManifestOpt = Annotated[
+    Path | None,
+    typer.Option("--manifest", "-m", metavar="PATH", show_default=False,
+                 help="Reading list to use (here or before the command) instead of the "
+                      "bundled refs.yaml."),
+]
 
 
 CategoryOpt = Annotated[
     str | None,
-    typer.Option("--category", "-c", metavar="NAME",
+    typer.Option("--category", "-c", metavar="NAME", autocompletion=_complete_category,
                  help="A category slug (matches at any depth, e.g. 'diffusion') or an exact "
                       "path such as 'video-modeling/diffusion'."),
 ]
+
+# The filters of `list`, shared by `export`.
+YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="Only this year.")]
+VenueOpt = Annotated[str | None, typer.Option(
+    "--venue", help="Only this cited venue, e.g. NeurIPS or arXiv.")]
+SearchOpt = Annotated[str | None, typer.Option(
+    "--search", "-s", help="Text to find in titles and authors.")]
 
 DestOpt = Annotated[
     Path | None,
@@ -208,70 +260,151 @@ def _library(dest: Path | None) -> Path | None:
 @handles_errors
 def list_(
     ctx: typer.Context,
+    manifest: ManifestOpt = None,
     category: CategoryOpt = None,
-    year: Annotated[int | None, typer.Option("--year", "-y", help="Only this year.")] = None,
-    venue: Annotated[
-        str | None, typer.Option("--venue", help="Only this cited venue, e.g. NeurIPS or arXiv.")
-    ] = None,
-    search: Annotated[
-        str | None, typer.Option("--search", "-s", help="Text to find in titles and authors.")
-    ] = None,
+    year: YearOpt = None,
+    venue: VenueOpt = None,
+    search: SearchOpt = None,
     fmt: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ListFormat.table,
+        ListFormat | None,
+        typer.Option("--format", "-f", case_sensitive=False, show_default=False,
+                     help="table (the default), or any format of `sora-refs export`.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")] = False,
     dest: DestOpt = None,
 ) -> None:
     """List the references, optionally filtered, with their state on disk."""
-    m = _manifest(ctx)
+    m = _manifest(ctx, manifest)
     refs = m.select(category=category, year=year, venue=venue, search=search)
-    if as_json:
-        fmt = ListFormat.json
-    from sora_refs import export
-
+    name = _one_format(fmt.value if fmt else None, as_json, "table")
     library = _library(dest)
     disk = None
     if library is not None:
         from sora_refs.inventory import quick_status
 
         disk = quick_status(m, refs, library)
-    if fmt is ListFormat.json:
-        _write(export.to_json(refs, disk))
-    elif fmt is ListFormat.csv:
-        _write(export.to_csv(refs))
-    elif fmt is ListFormat.bibtex:
-        _write(export.to_bibtex(refs))
-    else:
-        from sora_refs.tables import Terminal, reference_table
+    if name != "table":
+        _write(export.render(name, refs, export.Context(m, status=disk)))
+        return
+    from sora_refs.tables import Terminal, reference_table
 
-        title = f"{m.title}: {len(refs)} of {len(m.references)}"
-        _write(reference_table(refs, title, Terminal.of(sys.stdout), disk))
+    title = f"{m.title}: {len(refs)} of {len(m.references)}"
+    _write(reference_table(refs, title, Terminal.of(sys.stdout), disk))
+
+
+def _one_format(fmt: str | None, as_json: bool, default: str) -> str:
+    """The output a command should print; --json and another --format conflict."""
+    if as_json and fmt not in (None, "json"):
+        raise UsageError(f"--json and --format {fmt} ask for two different outputs; give one.")
+    return "json" if as_json else (fmt or default)
+
+
+@app.command("export")
+@handles_errors
+def export_(
+    ctx: typer.Context,
+    manifest: ManifestOpt = None,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", case_sensitive=False,
+                     help="; ".join(f"{f.name}: {f.help}" for f in export.FORMATS.values())),
+    ] = ExportFormat.bibtex,  # type: ignore[attr-defined]
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", show_default=False,
+                                  help="Write to FILE (paths to the PDFs are relative to "
+                                       "it) instead of standard output.")
+    ] = None,
+    with_files: Annotated[
+        bool, typer.Option("--with-files", help="Link each filed, verified PDF of the "
+                                                 "library (--dest), for Zotero and JabRef.")
+    ] = False,
+    dest: LibraryOpt = Path(defaults.DEFAULT_DEST),
+    category: CategoryOpt = None,
+    year: YearOpt = None,
+    venue: VenueOpt = None,
+    search: SearchOpt = None,
+) -> None:
+    """Export the reading list for reference managers: BibTeX, biblatex, RIS, CSL-JSON.
+
+    With --with-files, every PDF the library holds and has verified is linked the
+    way Zotero and JabRef read it, by a path relative to the exported file, so the
+    .bib and the library folder can move together.
+    """
+    import os
+
+    m = _manifest(ctx, manifest)
+    refs = m.select(category=category, year=year, venue=venue, search=search)
+    name = fmt.value
+    context = export.Context(m)
+    if with_files:
+        if not export.FORMATS[name].files:
+            raise UsageError(f"--with-files links PDFs in bibtex, biblatex and ris; "
+                             f"{name} has no such field.")
+        if not dest.is_dir():
+            raise UsageError(f"there is no library at {dest} to link: run `sora-refs fetch` "
+                             "first, or give --dest.")
+        from sora_refs.inventory import filed_files
+
+        base = (output.parent if output else Path.cwd()).resolve()
+        files = filed_files(m, refs, dest)
+        context.files = {n: Path(os.path.relpath(p.resolve(), base)).as_posix()
+                         for n, p in files.items()}
+        context.library = Path(os.path.relpath(dest.resolve(), base)).as_posix()
+    text = export.render(name, refs, context)
+    if output is None:
+        _write(text)
+        return
+    from sora_refs.safefile import atomic_write
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(output, text)
+    except OSError as exc:
+        raise SoraRefsError(f"could not write {output}: {exc.strerror or exc}") from None
+    linked = f", {len(context.files)} with their PDF" if with_files else ""
+    _warn(f"Wrote {len(refs)} references{linked} to {output} ({name}).")
 
 
 @app.command()
 @handles_errors
 def show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Reference number or key.", show_default=False)],
+    ref: Annotated[str, typer.Argument(help="Reference number, key, unambiguous start of a "
+                                            "key, or arXiv id.", show_default=False,
+                                       autocompletion=_complete_ref)],
+    manifest: ManifestOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False,
+    dest: DestOpt = None,
 ) -> None:
-    """Show everything about one reference."""
-    m = _manifest(ctx)
+    """Show everything about one reference, and where its PDF is."""
+    m = _manifest(ctx, manifest)
     r = m.find(ref)
+    library = _library(dest)
+    filed = None
+    if library is not None:
+        from sora_refs.inventory import quick_status
+        from sora_refs.library import relative_path
+
+        filed = ((library / relative_path(m, r)).absolute(),
+                 quick_status(m, [r], library)[r.n])
     if as_json:
         import json
 
-        _write(json.dumps(r.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        data = r.as_dict()
+        if filed:
+            data["file"] = {"path": str(filed[0]), "status": filed[1]}
+        _write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     from sora_refs.render import reference_detail
 
-    _stdout().print(reference_detail(r, m))
+    _print(reference_detail(r, m, filed))
 
 
 @app.command()
 @handles_errors
 def stats(
     ctx: typer.Context,
+    manifest: ManifestOpt = None,
     category: CategoryOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False,
     svg: Annotated[
@@ -283,7 +416,7 @@ def stats(
     """Counts and shares by venue, year and block, the headline facts, and what is on disk."""
     from sora_refs import stats as stats_mod
 
-    m = _manifest(ctx)
+    m = _manifest(ctx, manifest)
     refs = m.select(category=category)
     data = stats_mod.compute(m, refs)
     library = _library(dest)
@@ -310,9 +443,11 @@ def stats(
 @handles_errors
 def tree(
     ctx: typer.Context,
+    manifest: ManifestOpt = None,
     category: CategoryOpt = None,
     fmt: Annotated[
-        TreeFormat, typer.Option("--format", "-f", help="rich (terminal), mermaid or markdown.")
+        TreeFormat, typer.Option("--format", "-f", case_sensitive=False,
+                                 help="rich (terminal), mermaid or markdown.")
     ] = TreeFormat.rich,
     svg: Annotated[
         Path | None, typer.Option("--svg", help="Also save the picture as an SVG file.",
@@ -322,19 +457,19 @@ def tree(
     """The mind map: blocks, sub-blocks and papers, with counts."""
     if svg and fmt is not TreeFormat.rich:
         raise UsageError("--svg draws the rich tree; use it without --format.")
-    m = _manifest(ctx)
+    m = _manifest(ctx, manifest)
     refs = m.select(category=category)
-    from sora_refs import export
+    from sora_refs import mindmap
 
     if fmt is TreeFormat.mermaid:
-        _write(export.tree_mermaid(m, refs, prune=bool(category)))
+        _write(mindmap.tree_mermaid(m, refs, prune=bool(category)))
     elif fmt is TreeFormat.markdown:
-        _write(export.tree_markdown(m, refs, prune=bool(category)))
+        _write(mindmap.tree_markdown(m, refs, prune=bool(category)))
     else:
         from sora_refs.render import tree_view
 
         view = tree_view(m, refs, prune=bool(category))
-        _stdout().print(view)
+        _print(view)
         if svg:
             _save_svg(view, svg, "sora-refs tree")
 
@@ -348,10 +483,12 @@ class Prefer(str, Enum):
 @handles_errors
 def fetch(
     ctx: typer.Context,
+    manifest: ManifestOpt = None,
     refs: Annotated[
         list[str] | None,
-        typer.Argument(help="Reference numbers or keys; all references when none are given.",
-                       show_default=False, metavar="REF"),
+        typer.Argument(help="Reference numbers, keys or arXiv ids; all references when none "
+                            "are given.", show_default=False, metavar="REF",
+                       autocompletion=_complete_ref),
     ] = None,
     category: CategoryOpt = None,
     dest: LibraryOpt = Path(defaults.DEFAULT_DEST),
@@ -388,8 +525,8 @@ def fetch(
         bool, typer.Option("--dry-run", help="Show what would be fetched from where; "
                                               "touch nothing.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per "
-                                                          "reference instead of a table.")
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array, one object "
+                                                          "per reference, instead of a table.")
                        ] = False,
     timeout: Annotated[
         float, typer.Option("--timeout", min=1.0, max=3600.0,
@@ -413,7 +550,7 @@ def fetch(
     from sora_refs.download import Options
     from sora_refs.sources import parse_mirrors
 
-    m = _manifest(ctx)
+    m = _manifest(ctx, manifest)
     selected = m.select(category=category, refs=refs or [])
     if not selected:
         raise UsageError("nothing to fetch: no reference matches the selection.")
@@ -475,7 +612,7 @@ def _execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any
             with live:
                 outcomes = asyncio.run(fetch_mod.fetch(
                     plans, dest, options, mirrors, events, force=force, deep=deep,
-                    on_fetcher=holder.append))
+                    on_fetcher=lambda f: (holder.append(f), _attach(events, f.queue))))
         except KeyboardInterrupt:
             done = holder[0].outcomes if holder else {}
             if holder:
@@ -486,6 +623,11 @@ def _execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any
     if not holder:  # everything was already filed: no engine ran
         return _Run(outcomes)
     return _Run(outcomes, down=holder[0].engine.hosts.down, lock_error=holder[0].lock_error)
+
+
+def _attach(events: Any, queue: Callable[[], str]) -> None:
+    if hasattr(events, "attach"):
+        events.attach(queue)
 
 
 def _warn(message: str) -> None:
@@ -535,6 +677,7 @@ MirrorOpt = Annotated[
 @handles_errors
 def check(
     ctx: typer.Context,
+    manifest: ManifestOpt = None,
     category: CategoryOpt = None,
     mirror: MirrorOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")
@@ -552,7 +695,7 @@ def check(
     from sora_refs.arxiv_meta import check as check_refs
     from sora_refs.sources import parse_mirrors
 
-    m = _manifest(ctx)
+    m = _manifest(ctx, manifest)
     mirrors = parse_mirrors(mirror or [])
     results = check_refs(m, m.select(category=category), mirrors,
                          delay=defaults.ARXIV_API_DELAY, retries=defaults.ARXIV_API_RETRIES)
@@ -561,7 +704,7 @@ def check(
     else:
         from sora_refs.render import check_view
 
-        _stdout().print(check_view(results))
+        _print(check_view(results))
     if any(c.status != "agrees" for c in results):
         raise typer.Exit(1)
 
@@ -576,8 +719,10 @@ def add(
     ],
     category: Annotated[
         str, typer.Option("--category", "-c", metavar="PATH", show_default=False,
+                          autocompletion=_complete_category,
                           help="Exact category path for the new references.")
     ],
+    manifest: ManifestOpt = None,
     mirror: MirrorOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the new entries; change nothing.")
@@ -591,13 +736,21 @@ def add(
     """
     from sora_refs import editing
     from sora_refs.arxiv_meta import fetch_records
-    from sora_refs.manifest import default_manifest_path
     from sora_refs.sources import parse_mirrors
     from sora_refs.text import ARXIV_RE, arxiv_base
 
-    m = _manifest(ctx)
-    path = ctx.obj.get("manifest") if ctx.obj else None
-    path = Path(path) if path else default_manifest_path()
+    given = _manifest_path(ctx, manifest)
+    packaged = Path(__file__).resolve().parent / "refs.yaml"
+    if given is not None:
+        editing.check_writable(Path(given))  # before asking arXiv anything
+    if given is None or Path(given).resolve() == packaged:
+        raise UsageError(
+            "add edits a reading list of your own, and none was given: the bundled refs.yaml "
+            "lives inside the installed package, where an edit is lost on the next install. "
+            "Start one with `sora-refs init my-list.yaml`, then `sora-refs --manifest "
+            "my-list.yaml add ID ...` (or set SORA_REFS_MANIFEST).")
+    m = _manifest(ctx, manifest)
+    path = Path(given)
     wanted = []
     for raw in ids:
         ident = raw.strip().removeprefix("arXiv:").removeprefix("arxiv:")
@@ -650,6 +803,7 @@ def init(
 @handles_errors
 def verify_(
     ctx: typer.Context,
+    manifest: ManifestOpt = None,
     dest: LibraryOpt = Path(defaults.DEFAULT_DEST),
     category: CategoryOpt = None,
     deep: Annotated[
@@ -686,7 +840,7 @@ def verify_(
     from sora_refs.inventory import BROKEN, inspect
     from sora_refs.library import run_lock
 
-    m = _manifest(ctx)
+    m = _manifest(ctx, manifest)
     refs = m.select(category=category)
     if dest.exists() and not dest.is_dir():
         raise _not_a_folder(dest)
@@ -720,7 +874,7 @@ def verify_(
     else:
         from sora_refs.render import verify_view
 
-        _stdout().print(verify_view(items, str(dest)))
+        _print(verify_view(items, str(dest), _stdout().width))
     if any(it.ref is not None and it.status != "ok" for it in items):
         raise typer.Exit(1)
 
@@ -733,6 +887,7 @@ def import_(
         list[Path], typer.Argument(help="PDF files, and folders searched for *.pdf.",
                                    show_default=False, metavar="PATH")
     ],
+    manifest: ManifestOpt = None,
     dest: LibraryOpt = Path(defaults.DEFAULT_DEST),
     move: Annotated[
         bool, typer.Option("--move", help="Move the files instead of copying them.")
@@ -756,7 +911,7 @@ def import_(
     from sora_refs.importer import collect, run_import
     from sora_refs.library import run_lock
 
-    m = _manifest(ctx)
+    m = _manifest(ctx, manifest)
     if dest.exists() and not dest.is_dir():
         raise _not_a_folder(dest)
     inputs = collect(paths)
@@ -768,7 +923,7 @@ def import_(
     else:
         from sora_refs.render import import_view
 
-        _stdout().print(import_view(results, str(dest)))
+        _print(import_view(results, str(dest), _stdout().width))
     if any(r.status == "error" for r in results):
         raise typer.Exit(1)
 
@@ -815,7 +970,8 @@ def _report(outcomes: list[Any], started: float, dest: Path, as_json: bool) -> N
         return
     from sora_refs.render import fetch_summary
 
-    _stdout().print(fetch_summary(outcomes, time.monotonic() - started, str(dest)))
+    _print(fetch_summary(outcomes, time.monotonic() - started, str(dest),
+                         _stdout().width))
 
 
 ISSUES_URL = "https://github.com/sora-refs/sora-refs/issues"
@@ -825,7 +981,9 @@ def main() -> None:
     """Console-script entry point, with the last-resort handler: anything unexpected
     is one line and exit code 70, with the traceback only when asked for."""
     try:
-        app()
+        # The name completion scripts and usage lines use, however it was started
+        # (`python -m sora_refs` included).
+        app(prog_name="sora-refs")
     except Exception as exc:
         if os.environ.get(defaults.DEBUG_ENV) or "--debug" in sys.argv:
             raise

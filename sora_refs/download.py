@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from sora_refs import defaults, parts
 from sora_refs.classify import Action, Decision, Sent, classify
 from sora_refs.errors import BlockedError, FetchError
-from sora_refs.hosts import HostGate, Hosts, HostSkipped, Slots
+from sora_refs.hosts import HostGate, Hosts, HostSkipped
 from sora_refs.library import part_path, sidecar_path
 from sora_refs.retry import RetryPolicy
 from sora_refs.sources import host_of, redact
 from sora_refs.split import ByteSink, HelperFailed, Span, Splitter
 from sora_refs.text import printable
-from sora_refs.transport import RedirectRefused, Router, first_hop, reason
+from sora_refs.transport import SENT, RedirectRefused, Router, first_hop, reason
 from sora_refs.verify import HEAD_BYTES, looks_like_html
 
 if TYPE_CHECKING:
@@ -149,14 +149,13 @@ class Engine:
         self.hosts = hosts
         self.router = router or Router()
         self.policy = options.policy()
-        self.jobs = Slots(options.jobs)
         self.requests = 0
         self.expected_hosts = 2  # how many hosts the run uses; see Hosts.offline
-        self.splitter = Splitter(client, hosts, self.jobs, options.split_min, self._request,
-                                 self._guard)
+        self.splitter = Splitter(client, hosts, options.split_min, self._request, self._guard)
 
     def gate(self, url: str) -> HostGate:
-        return self.hosts.gate(host_of(self.router.origin(url)))
+        return self.hosts.gate(host_of(self.router.origin(url)) if self.router.mirrors
+                               else host_of(url))
 
     async def download(self, url: str, final: Path, sink: ByteSink,
                        deferrable: bool = False, waiter: Waiter | None = None) -> Download:
@@ -173,8 +172,12 @@ class Engine:
         while True:
             attempt += 1
             try:
-                async with self.jobs.take():
+                try:
                     received = await self._attempt(url, final, sink, attempt)
+                finally:
+                    # Its connection is free now: let it help a large download there,
+                    # while this one's helpers (if any) finish its tail.
+                    self.splitter.lend()
                 done = await self._complete(received)
                 self.policy.succeeded(gate)
                 return done
@@ -218,14 +221,14 @@ class Engine:
             headers: dict[str, Any] = {}
             if offset and validator:
                 headers = {"Range": f"bytes={offset}-", "If-Range": validator.encode("latin-1")}
-            asked = asyncio.get_running_loop().time()
             response = await self.client.send(self._request(url, headers), stream=True)
+            asked = response.extensions.get(SENT, asyncio.get_running_loop().time())
             try:
                 decision = classify(response.status_code, response.headers.raw,
                                     Sent(offset, validator), self.options.max_bytes,
                                     response.reason_phrase)
-                where = self.router.describe(str(response.request.url))
                 if decision.action is Action.RETRY:
+                    where = self.router.describe(str(response.request.url))
                     raise Transient(f"{decision.reason} from {where}", decision.retry_after)
                 if decision.action is Action.NEXT:
                     raise FetchError(decision.reason, url=url, status=response.status_code)

@@ -71,6 +71,7 @@ def init(path: Path, title: str | None = None) -> None:
     text = TEMPLATE.format(name=path.name, title=(title or "My reading list").replace('"', "'"))
     parse_manifest(text, path)  # the template itself must always validate
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8") as fh:
             fh.write(text)
     except FileExistsError:
@@ -208,11 +209,43 @@ def add_from_arxiv(manifest: Manifest, records: Sequence[Record], category: str,
     return entries
 
 
+def check_writable(path: Path) -> os.stat_result | None:
+    """The manifest's state if sora-refs may replace it (None: it does not exist yet).
+
+    Raises:
+        UsageError: it is read-only (its owner meant it), or it belongs to another
+            user (replacing it would make it ours).
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not st.st_mode & 0o222:
+        raise UsageError(f"{path} is read-only; nothing was changed. Make it writable "
+                         "(chmod u+w) if you mean to edit it.")
+    me = os.getuid() if hasattr(os, "getuid") else None
+    if me not in (None, 0, st.st_uid):
+        raise UsageError(f"{path} belongs to another user (uid {st.st_uid}); writing it would "
+                         "make it yours. Nothing was changed.")
+    return st
+
+
 def write_manifest(path: Path, text: str) -> Manifest:
-    """Validate ``text`` as a manifest, then replace ``path`` with it atomically."""
+    """Validate ``text`` as a manifest, then replace ``path`` with it atomically,
+    keeping the file's mode and owner.
+
+    Raises:
+        UsageError: the file is read-only (its owner meant it), or its owner and
+            group could not be kept (the file would change hands).
+    """
     manifest = parse_manifest(text, path)
-    mode = os.stat(path).st_mode & 0o777 if path.exists() else None
-    atomic_write(path, text)
-    if mode is not None:
-        os.chmod(path, mode)
+    st = check_writable(path)
+    me = os.getuid() if hasattr(os, "getuid") else None
+    atomic_write(path, text)  # a new file: same content, then the old mode and owner
+    if st is not None:
+        os.chmod(path, st.st_mode & 0o7777)
+        if me == 0 and (st.st_uid, st.st_gid) != (0, 0):
+            os.chown(path, st.st_uid, st.st_gid)
     return manifest

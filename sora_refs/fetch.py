@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -176,6 +177,24 @@ class Fetcher:
                     o.error, o.tried = why, [why]
         return outcomes
 
+    def queue(self) -> str:
+        """What waits and why, for the live display: 'queued: arxiv.org 3 waiting, next
+        request in 2 s; openreview.net 1 waiting'. Read from another thread: reads only."""
+        now = time.monotonic()  # the event loop's clock
+        parts = []
+        for gate in list(self.engine.hosts.gates.values()):
+            n = gate.conns.waiting
+            if not n:
+                continue
+            part = f"{gate.host} {n} waiting"
+            left = gate.next_start - now
+            if gate.given_up:
+                part += " (given up)"
+            elif left >= 1:
+                part += f", next request in {left:.0f} s"
+            parts.append(part)
+        return "queued: " + "; ".join(parts) if parts else ""
+
     def save_lock(self) -> None:
         """Write the lock; a failure (a full disk) is kept in ``lock_error``, not raised,
         so the outcomes still reach the person and the papers stay filed."""
@@ -319,9 +338,11 @@ class Fetcher:
         """Move aside whatever holds the final name, unless it is the file the lock
         recorded (ours, unchanged since): a person's file is never replaced."""
         final = plan.final
-        if not final.is_symlink() and not final.exists():
+        try:
+            st = os.lstat(final)
+        except FileNotFoundError:
             return None
-        if not final.is_symlink() and self.lock.trusts(plan.ref.key, final):
+        if stat.S_ISREG(st.st_mode) and self.lock.trusts(plan.ref.key, final):
             return None
         kept = set_aside(final)
         return f"the file that was at {final.name} is not this paper; moved it to {kept.name}"
@@ -353,7 +374,7 @@ async def fetch(plans: Sequence[Plan], dest: Path, options: Options, mirrors: li
     from sora_refs.transport import Router, async_client
 
     router = Router(mirrors)
-    hosts = Hosts(options.per_host, options.delay)
+    hosts = Hosts(options.per_host, options.delay, options.jobs)
     own_client = client is None
     client = client or async_client(router, hosts, options.read_timeout,
                                     options.connect_timeout, options.max_redirects)

@@ -96,13 +96,15 @@ class Slots:
 
 
 class HostGate:
-    """At most ``rule.connections`` requests to one host, starts ``rule.delay`` apart."""
+    """At most ``rule.connections`` requests to one host, starts ``rule.delay`` apart,
+    and each also takes one of the run's ``jobs`` (requests in flight in total)."""
 
-    def __init__(self, host: str, rule: HostRule) -> None:
+    def __init__(self, host: str, rule: HostRule, jobs: Slots) -> None:
         self.host = host
         self.rule = rule
         self.delay = rule.delay
         self.conns = Slots(rule.connections)
+        self.jobs = jobs
         self._lock = asyncio.Lock()
         self.next_start = 0.0  # loop time before which no request may start
         self.failed_urls = 0
@@ -114,10 +116,14 @@ class HostGate:
         self.no_split = False  # a helper failed here: one connection per paper from now on
 
     async def acquire(self) -> None:
-        """Take a connection slot, then wait for this host's next start time.
+        """Take a connection slot, wait for this host's next start time, take a job.
+
+        The host's slot comes first: a request waiting for a busy host must not sit on
+        one of the run's jobs, or idle connections elsewhere could not help (see
+        :mod:`sora_refs.split`).
 
         Raises:
-            HostSkipped: the host was given up on (the slot is not kept).
+            HostSkipped: the host was given up on (no slot is kept).
         """
         await self.conns.acquire()
         try:
@@ -130,11 +136,13 @@ class HostGate:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 self.next_start = loop.time() + self.delay
+            await self.jobs.acquire()
         except BaseException:
             self.conns.release()
             raise
 
     def release(self) -> None:
+        self.jobs.release()
         self.conns.release()
 
     def pause(self, seconds: float) -> None:
@@ -150,15 +158,17 @@ class HostGate:
 class Hosts:
     """Every host's gate in one run, and whether the network is there at all."""
 
-    def __init__(self, per_host: int | None = None, delay: float | None = None) -> None:
+    def __init__(self, per_host: int | None = None, delay: float | None = None,
+                 jobs: int = defaults.JOBS) -> None:
         self.per_host = per_host
         self.delay = delay
+        self.jobs = Slots(jobs)
         self.gates: dict[str, HostGate] = {}
         self.down: str | None = None  # why no host can be reached, once that is clear
 
     def gate(self, host: str) -> HostGate:
         if host not in self.gates:
-            gate = HostGate(host, rule_for(host, self.per_host, self.delay))
+            gate = HostGate(host, rule_for(host, self.per_host, self.delay), self.jobs)
             gate.given_up = "no host could be reached" if self.down else None
             self.gates[host] = gate
         return self.gates[host]

@@ -42,6 +42,7 @@ class Imported:
     method: str | None = None
     path: Path | None = None
     detail: str = ""
+    evidence: str = ""  # what identified it: "arXiv stamp 2105.05233 + title on line 1 + ..."
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +53,7 @@ class Imported:
             "method": self.method,
             "path": str(self.path) if self.path else None,
             "detail": self.detail or None,
+            "evidence": self.evidence or None,
         }
 
 
@@ -113,7 +115,7 @@ def identify_file(manifest: Manifest, path: Path) -> Verdict:
         if "metadata" in rules and not rules & {"stamp", "title", "authors"}:
             raise VerificationError(f"its metadata claims {best.ref.title!r}, but page 1 reads "
                                     f"{first_words(page)!r}")
-        raise VerificationError(f"{best.reason} (evidence: {best.summary()})")
+        raise VerificationError(best.reason)
     raise VerificationError(f"matches no reference: page 1 reads {first_words(page)!r}")
 
 
@@ -186,17 +188,16 @@ def _file(manifest: Manifest, j: _Judged, winners: dict[int, _Judged], dest: Pat
     winner = winners[ref.n]
     if winner is not j:
         return Imported(src, "duplicate", ref, method, target,
-                        f"reference {ref.n} is better provided by {winner.src} "
-                        f"({winner.verdict.summary() if winner.verdict else ''}; "
-                        f"this one: {evidence})")
+                        f"reference {ref.n} is better provided by {winner.src}",
+                        evidence)
     existing = _existing(target, ref, lock)
     if existing is not None and (target.resolve() == src.resolve()
                                  or existing.strength >= v.strength):
         return Imported(src, "present", ref, method, target,
                         "a copy at least as well attested is already in the library; left "
-                        "as it is")
+                        "as it is", evidence)
     if dry_run:
-        return Imported(src, "would-import", ref, method, target, evidence)
+        return Imported(src, "would-import", ref, method, target, "", evidence)
     note = ""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -213,15 +214,17 @@ def _file(manifest: Manifest, j: _Judged, winners: dict[int, _Judged], dest: Pat
                                         f"imported from {src.resolve()}", st.st_mtime_ns))
     except (OSError, VerificationError) as exc:
         part_path(target).unlink(missing_ok=True)
-        return Imported(src, "error", ref, method, target, f"could not file it: {exc}")
+        return Imported(src, "error", ref, method, target, f"could not file it: {exc}",
+                        evidence)
     if move:
         try:
             src.unlink()
         except OSError as exc:  # filed all the same: say so, and that the source stays
             return Imported(src, "imported", ref, method, target,
                             f"filed, but the source could not be removed "
-                            f"({exc.strerror or exc}): left in place{note}")
-    return Imported(src, "moved" if move else "imported", ref, method, target, evidence + note)
+                            f"({exc.strerror or exc}): left in place{note}", evidence)
+    return Imported(src, "moved" if move else "imported", ref, method, target,
+                    note.lstrip("; "), evidence)
 
 
 def _existing(target: Path, ref: Reference, lock: LockFile) -> Verified | None:

@@ -71,6 +71,17 @@ def quick_status(manifest: Manifest, refs: Sequence[Reference], dest: Path) -> d
     return out
 
 
+def filed_files(manifest: Manifest, refs: Sequence[Reference], dest: Path) -> dict[int, Path]:
+    """The PDF of each reference that the lock vouches for (verified, unchanged)."""
+    lock = LockFile(dest).load()
+    out = {}
+    for ref in refs:
+        path = dest / relative_path(manifest, ref)
+        if lock.trusts(ref.key, path):
+            out[ref.n] = path
+    return out
+
+
 def library_totals(manifest: Manifest, refs: Sequence[Reference], dest: Path) -> dict[str, Any]:
     """How much of the list is on disk: counts, bytes and pages of trusted files."""
     lock = LockFile(dest).load()

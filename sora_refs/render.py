@@ -10,6 +10,7 @@ which console they go to.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from rich.tree import Tree
 
 from sora_refs.manifest import Category, Manifest, Reference
 from sora_refs.tables import STATUS_STYLE, human_bytes
-from sora_refs.text import printable
+from sora_refs.text import middle, printable
 
 
-def reference_detail(ref: Reference, manifest: Manifest) -> Table:
+def reference_detail(ref: Reference, manifest: Manifest,
+                     filed: tuple[Path, str] | None = None) -> RenderableType:
     chain = manifest.category_chain(ref.category)
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
@@ -39,8 +41,25 @@ def reference_detail(ref: Reference, manifest: Manifest) -> Table:
     grid.add_row("Category", " › ".join(
         f"{c.en} ({c.zh})" if c.zh else c.en for c in chain) + f"  [{ref.category}]")
     grid.add_row("Why cited", ref.note)
-    grid.add_row("PDF", "\n".join(ref.urls))
-    return grid
+    # URLs and paths get lines of their own, never wrapped: they must survive copy
+    # and paste (a terminal narrower than one shows it folded, but as one line).
+    lines: list[RenderableType] = [grid]
+    for i, url in enumerate(ref.urls):
+        lines.append(_long_line("PDF" if i == 0 else "", url))
+    if filed is not None:
+        path, status = filed
+        state = {"ok": "filed and verified", "unverified": "a file is there, not verified "
+                 "yet (sora-refs verify)", "missing": "not fetched yet (sora-refs fetch "
+                 f"{ref.n})"}.get(status, status)
+        lines.append(_long_line("File", str(path)))
+        lines.append(_long_line("", state, STATUS_STYLE.get(status, "")))
+    return Group(*lines)
+
+
+def _long_line(label: str, value: str, style: str = "") -> Text:
+    text = Text(f"{label:<9}  ", style="bold", no_wrap=True, overflow="ignore")
+    text.append(printable(value), style=style)
+    return text
 
 
 def tree_view(manifest: Manifest, refs: Sequence[Reference], prune: bool = False) -> Tree:
@@ -81,38 +100,78 @@ _STATUS_STYLE = {"downloaded": "green", "resumed": "green", "present": "cyan",
 SUMMARY_ROWS = 200
 
 
-def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str) -> RenderableType:
+@dataclass(frozen=True)
+class Col:
+    """A table column: its header, how much room it needs at least, and how soon it is
+    dropped when the terminal is narrow (lower ``keep`` goes first)."""
+
+    header: str
+    need: int
+    keep: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def fitted(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int,
+           **table_kw: Any) -> Table:
+    """A table with the columns that fit in ``width``, dropping the least needed first:
+    on a 60-column terminal Source and Time go, so titles keep whole words."""
+    chosen = list(range(len(cols)))
+    while len(chosen) > 1 and sum(cols[i].need + 2 for i in chosen) > width:
+        chosen.remove(min(chosen, key=lambda i: cols[i].keep))
+    # The table takes the whole width, so its title and wide columns get every column
+    # there is (and the widths computed below are the ones rich gives).
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", expand=True, **table_kw)
+    for i in chosen:
+        table.add_column(cols[i].header, **cols[i].options)
+    # What a ratio column will get: a cell given as a function of that width (a path
+    # to shorten in its middle) is made to fit it.
+    ratios = {i: cols[i].options.get("ratio", 0) for i in chosen}
+    fixed = sum(cols[i].need + 2 for i in chosen if not ratios[i])
+    share = max(0, width - fixed - 2) / max(1, sum(ratios.values()))
+    room = {i: int(share * ratios[i]) - 3 if ratios[i] else cols[i].need for i in chosen}
+    for row in rows:
+        table.add_row(*(row[i](room[i]) if callable(row[i]) else row[i] for i in chosen))
+    return table
+
+
+def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str,
+                  width: int = 100) -> RenderableType:
     """The table printed after a fetch: one row per reference, reasons for failures."""
     from urllib.parse import urlsplit
 
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", title=f"sora-refs fetch → {dest}")
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Title", ratio=3, overflow="fold")
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Source", ratio=1, overflow="fold")
-    table.add_column("Size", justify="right", no_wrap=True)
-    table.add_column("Pages", justify="right", no_wrap=True)
-    table.add_column("Time", justify="right", no_wrap=True)
+    cols = [
+        Col("#", 3, 9, {"justify": "right", "no_wrap": True}),
+        Col("Title", 24, 10, {"ratio": 3}),
+        Col("Status", 11, 9, {"no_wrap": True}),
+        Col("Source", 16, 3, {"no_wrap": True}),
+        Col("Size", 8, 5, {"justify": "right", "no_wrap": True}),
+        Col("Pages", 5, 2, {"justify": "right", "no_wrap": True}),
+        Col("Time", 6, 1, {"justify": "right", "no_wrap": True}),
+    ]
     counts: dict[str, int] = {}
     total_bytes = 0
     many = len(outcomes) > SUMMARY_ROWS
+    rows = []
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
         total_bytes += o.bytes or 0
         if many and o.status in ("downloaded", "present"):
             continue
-        host = urlsplit(o.source or o.url).netloc if (o.source or o.url) else "—"
+        host = urlsplit(o.source or o.url).hostname if (o.source or o.url) else "—"
         seconds = f"{o.seconds:.1f} s" if o.status in ("downloaded", "resumed") else ""
-        table.add_row(str(o.ref.n), o.ref.short_title(44),
-                      Text(o.status, style=_STATUS_STYLE.get(o.status, "")), host,
-                      human_bytes(o.bytes), str(o.pages) if o.pages else "—", seconds)
+        rows.append([str(o.ref.n), printable(o.ref.short_title(44)),
+                     Text(o.status, style=_STATUS_STYLE.get(o.status, "")),
+                     middle(host or "—", 22), human_bytes(o.bytes),
+                     str(o.pages) if o.pages else "—", seconds])
+    table = fitted(cols, rows, width, title=middle(f"sora-refs fetch → {dest}", width))
     parts = [f"{counts.get(s, 0)} {s}" for s in
              ("downloaded", "resumed", "present", "failed", "interrupted", "planned")
              if counts.get(s)]
     n = len(outcomes)
     done = ", ".join(parts) or "nothing to do"
+    these = "this one" if n == 1 else f"these {n}"
     table.caption = (f"{n} reference{'s' if n != 1 else ''}: {done}; "
-                     f"{human_bytes(total_bytes)} in the library; {elapsed:.1f} s")
+                     f"{human_bytes(total_bytes)} on disk for {these}; {elapsed:.1f} s")
     if many:
         table.caption += " (downloaded and present ones not listed; --json has every row)"
     notes = _failure_notes(outcomes)
@@ -189,36 +248,38 @@ class LineEvents:
 
 
 class RichEvents:
-    """A live display on a terminal: an overall bar plus one line per active download."""
+    """A live display on a terminal: the overall bar, one line per download that is
+    receiving bytes, and one line for what waits and why ("arxiv.org: 3 waiting,
+    next request in 2 s"). Narrow terminals get fewer columns, never squeezed ones."""
 
     def __init__(self, console: Any, total: int) -> None:
+        from rich.console import Group
+        from rich.live import Live
         from rich.progress import (
             BarColumn,
             DownloadColumn,
             MofNCompleteColumn,
             Progress,
+            ProgressColumn,
             TextColumn,
             TimeRemainingColumn,
             TransferSpeedColumn,
         )
 
-        self.progress = Progress(
-            TextColumn("{task.description}", table_column=None),
-            BarColumn(bar_width=24),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        )
+        self.narrow = console.width < 80
+        columns: list[ProgressColumn] = [
+            TextColumn("{task.description}", markup=False, table_column=None),
+            BarColumn(bar_width=8 if self.narrow else 20), DownloadColumn()]
+        if not self.narrow:
+            columns += [TransferSpeedColumn(), TimeRemainingColumn()]
+        self.progress = Progress(*columns, console=console, transient=True)
         self.overall = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                                 MofNCompleteColumn(), console=console)
         self._overall_task = self.overall.add_task("references", total=total)
         self._tasks: dict[int, Any] = {}
-        from rich.console import Group
-        from rich.live import Live
-
-        self.live = Live(Group(self.overall, self.progress), console=console,
+        self._labels: dict[int, str] = {}
+        self.queue = _QueueLine()
+        self.live = Live(Group(self.overall, self.progress, self.queue), console=console,
                          refresh_per_second=8, transient=True)
 
     def __enter__(self) -> RichEvents:
@@ -228,27 +289,30 @@ class RichEvents:
     def __exit__(self, *exc: Any) -> None:
         self.live.__exit__(*exc)
 
+    def attach(self, queue: Any) -> None:
+        """``queue()`` says what waits and why; the display asks it at each refresh."""
+        self.queue.source = queue
+
     def start(self, ref: Reference, url: str) -> None:
+        """A reference is about to ask ``url``; its line appears when bytes arrive."""
         from urllib.parse import urlsplit
 
-        label = f"{ref.n:>2}. {ref.short_title(28)} [dim]{urlsplit(url).netloc}[/]"
-        if ref.n in self._tasks:
-            self.progress.reset(self._tasks[ref.n], description=label, total=None)
-        else:
-            self._tasks[ref.n] = self.progress.add_task(label, total=None)
+        title = printable(ref.short_title(18 if self.narrow else 30))
+        host = middle(urlsplit(url).hostname or "", 14 if self.narrow else 22)
+        self._labels[ref.n] = f"{ref.n:>2}. {title}" + ("" if self.narrow else f"  {host}")
+        task = self._tasks.pop(ref.n, None)
+        if task is not None:  # the next URL after a failed one
+            self.progress.remove_task(task)
 
     def waiting(self, ref: Reference, seconds: float, why: str) -> None:
-        task = self._tasks.get(ref.n)
-        if task is not None:
-            label = f"{ref.n:>2}. {ref.short_title(28)} [dim]waiting {seconds:.0f} s[/]"
-            self.progress.update(task, description=label)
         self.progress.console.print(Text(printable(f"waiting {seconds:.0f} s: {why}"),
                                          style="dim"))
 
     def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
         task = self._tasks.get(ref.n)
         if task is None:
-            return
+            label = self._labels.get(ref.n, f"{ref.n:>2}.")
+            task = self._tasks[ref.n] = self.progress.add_task(label, total=total)
         if total is not None or offset:
             self.progress.update(task, total=total, completed=offset or None)
         if new_bytes:
@@ -256,59 +320,92 @@ class RichEvents:
 
     def finish(self, outcome: Any) -> None:
         task = self._tasks.pop(outcome.ref.n, None)
+        self._labels.pop(outcome.ref.n, None)
         if task is not None:
             self.progress.remove_task(task)
         self.overall.advance(self._overall_task)
+
+
+class _QueueLine:
+    """The line under the downloads: what is queued and why (empty when nothing is)."""
+
+    def __init__(self) -> None:
+        self.source: Any = None
+
+    def __rich__(self) -> Text:
+        text = self.source() if self.source is not None else ""
+        return Text(printable(text), style="dim", no_wrap=True, overflow="ellipsis")
 
 
 # ---------------------------------------------------------------- verify and import
 
 
 
-def verify_view(items: Sequence[Any], dest: str) -> RenderableType:
+def verify_view(items: Sequence[Any], dest: str, width: int = 100) -> RenderableType:
     """One row per reference, then stray files; details for anything not ok."""
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", title=f"sora-refs verify {dest}")
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Title / file", ratio=3, overflow="fold")
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Size", justify="right", no_wrap=True)
-    table.add_column("Pages", justify="right", no_wrap=True)
+    cols = [
+        Col("#", 3, 9, {"justify": "right", "no_wrap": True}),
+        Col("Title / file", 24, 10, {"ratio": 3}),
+        Col("Status", 11, 9, {"no_wrap": True}),
+        Col("Size", 8, 5, {"justify": "right", "no_wrap": True}),
+        Col("Pages", 5, 2, {"justify": "right", "no_wrap": True}),
+    ]
     counts: dict[str, int] = {}
     notes: list[RenderableType] = []
+    rows = []
     from rich.padding import Padding
 
     for it in items:
         counts[it.status] = counts.get(it.status, 0) + 1
-        label = it.ref.short_title(48) if it.ref else str(it.path)
-        table.add_row(str(it.ref.n) if it.ref else "", label,
-                      Text(it.status, style=STATUS_STYLE.get(it.status, "")),
-                      human_bytes(it.bytes), str(it.pages) if it.pages else "—")
+        label: Any = (printable(it.ref.short_title(48)) if it.ref
+                      else _fit(_shown(it.path, dest)))
+        rows.append([str(it.ref.n) if it.ref else "", label,
+                     Text(it.status, style=STATUS_STYLE.get(it.status, "")),
+                     human_bytes(it.bytes), str(it.pages) if it.pages else "—"])
         if it.status not in ("ok", "missing") and it.detail:
-            head = f"{it.ref.n}. {it.ref.title}" if it.ref else str(it.path)
-            notes.append(Text(f"{head} — {it.status}", style="bold"))
-            notes.append(Padding(Text(it.detail), (0, 0, 0, 3)))
+            head = f"{it.ref.n}. {it.ref.title}" if it.ref else _shown(it.path, dest)
+            notes.append(Text(printable(f"{head} — {it.status}"), style="bold"))
+            notes.append(Padding(Text(printable(it.detail)), (0, 0, 0, 3)))
+    table = fitted(cols, rows, width, title=middle(f"sora-refs verify {dest}", width))
     table.caption = ", ".join(f"{n} {s}" for s, n in counts.items())
     return Group(table, *notes) if notes else table
 
 
-def import_view(results: Sequence[Any], dest: str) -> RenderableType:
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", title=f"sora-refs import → {dest}")
-    table.add_column("Input", ratio=2, overflow="fold")
-    table.add_column("Status", no_wrap=True)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("How", no_wrap=True)
-    table.add_column("Why / where", ratio=3, overflow="fold")
+def _fit(path: str, after: str = "") -> Any:
+    """A cell that shortens ``path`` in its middle to the column's width."""
+    return lambda room: middle(printable(path), max(8, room)) + printable(after)
+
+
+def _shown(path: Path | None, dest: str) -> str:
+    """A path as a person looks for it: relative to the library when inside it."""
+    if path is None:
+        return ""
+    try:
+        return str(Path(path).resolve().relative_to(Path(dest).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def import_view(results: Sequence[Any], dest: str, width: int = 100) -> RenderableType:
+    """One row per input; where each went, or why it did not."""
+    cols = [
+        Col("Input", 18, 9, {"ratio": 2, "no_wrap": True}),
+        Col("Status", 11, 10, {"no_wrap": True}),
+        Col("#", 3, 5, {"justify": "right", "no_wrap": True}),
+        Col("How", 11, 2, {"no_wrap": True}),
+        Col("Why / where", 24, 8, {"ratio": 3}),
+    ]
     counts: dict[str, int] = {}
+    rows: list[list[Any]] = []
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
-        where = r.detail
-        if not where and r.path:
-            try:
-                where = str(r.path.relative_to(Path(dest).resolve()))
-            except ValueError:
-                where = str(r.path)
-        table.add_row(str(r.input), Text(r.status, style=STATUS_STYLE.get(r.status, "")),
-                      str(r.ref.n) if r.ref else "", r.method or "", where)
+        filed = r.status in ("imported", "moved", "would-import") and r.path
+        where: Any = (_fit(_shown(r.path, dest), f"; {r.detail}" if r.detail else "")
+                      if filed else printable(r.detail))
+        rows.append([_fit(str(r.input)),
+                     Text(r.status, style=STATUS_STYLE.get(r.status, "")),
+                     str(r.ref.n) if r.ref else "", r.method or "", where])
+    table = fitted(cols, rows, width, title=middle(f"sora-refs import → {dest}", width))
     table.caption = f"{len(results)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items())
     return table
 

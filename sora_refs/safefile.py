@@ -32,7 +32,7 @@ def open_nofollow(path: Path, mode: str = "wb", **kw: Any) -> IO[Any]:
 
     ``mode`` is one of wb, ab, xb (binary) or a+ (text, read and append).
     """
-    if path.is_symlink():  # also covers platforms without O_NOFOLLOW
+    if not _NOFOLLOW and path.is_symlink():  # where the flag is missing (Windows)
         raise _symlink_error(path)
     try:
         fd = os.open(path, _FLAGS[mode] | _NOFOLLOW | _BINARY, 0o644)

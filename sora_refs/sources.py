@@ -10,6 +10,7 @@ arXiv mirror gets arXiv's politeness. A mirror URL may carry credentials;
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def unmirror(url: str, mirrors: list[Mirror]) -> str:
     """The URL ``url`` stands in for: a mirror's address mapped back to its source.
 
     A mirror that redirects to an absolute address of its own stays the mirror of
-    the same host; any other URL is returned as it is.
+    the same host; any other URL is returned as it is. The longest target wins.
     """
     for m in sorted(mirrors, key=lambda m: -len(m.target)):
         if url == m.target or url.startswith(m.target + "/") or url.startswith(m.target + "?"):
@@ -69,8 +70,10 @@ def unmirror(url: str, mirrors: list[Mirror]) -> str:
     return url
 
 
+@functools.lru_cache(maxsize=4096)
 def host_of(url: str) -> str:
-    """The host (and port, without any credentials) a URL names."""
+    """The host (and port, without any credentials) a URL names. Cached: every request
+    of a run asks it of the same few thousand URLs."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sora_refs import parts
 from sora_refs.classify import Action, Sent, classify
-from sora_refs.hosts import HostGate, Hosts, Slots
+from sora_refs.hosts import HostGate, Hosts
+from sora_refs.transport import SENT
 
 if TYPE_CHECKING:
     import httpx
@@ -85,12 +86,12 @@ def _retrieve(task: asyncio.Task[None]) -> None:
 class Splitter:
     """Lends spare connections to the largest tails, and joins what they fetch."""
 
-    def __init__(self, client: httpx.AsyncClient, hosts: Hosts, jobs: Slots, split_min: int,
+    def __init__(self, client: httpx.AsyncClient, hosts: Hosts, split_min: int,
                  request: Callable[[str, dict[str, Any]], Any],
                  guard: Callable[[], Any]) -> None:
         self.client = client
         self.hosts = hosts
-        self.jobs = jobs
+        self.jobs = hosts.jobs
         self.split_min = split_min
         self._request = request  # builds a GET for a URL with extra headers
         self._guard = guard      # a fresh minimum-rate guard for a body
@@ -173,8 +174,7 @@ class Splitter:
         self.jobs.promised -= 1
         try:
             try:
-                async with self.jobs.take():
-                    await self._fetch_range(rng, helper.path)
+                await self._fetch_range(rng, helper.path)
             finally:
                 self.lend()
             if rng.helpers:
@@ -190,8 +190,8 @@ class Splitter:
         headers = {"Range": f"bytes={rng.pos}-{rng.end - 1}",
                    "If-Range": rng.validator.encode("latin-1")}
         loop = asyncio.get_running_loop()
-        asked = loop.time()
         response = await self.client.send(self._request(rng.url, headers), stream=True)
+        asked = response.extensions.get(SENT, loop.time())  # after waiting for the host
         rng.since = loop.time()
         rng.wait, rng.first = rng.since - asked, rng.pos
         try:

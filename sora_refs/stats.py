@@ -13,8 +13,10 @@ from typing import Any
 
 from sora_refs.manifest import Manifest, Reference
 
-# The venues the walkthrough groups as "the traditional top conferences".
-MAJOR_CONFERENCES = ("NeurIPS", "ICML", "CVPR", "ICCV")
+# "NeurIPS, ICML, CVPR and ICCV together over half": the walkthrough's leading
+# venues are the most frequent ones besides arXiv, taken in order until they hold
+# more than half of the list, at most this many, each cited at least twice.
+LEADING_MAX = 4
 # "2021, 2022 and 2023 together": the three latest years of the list.
 RECENT_SPAN = 3
 
@@ -65,26 +67,47 @@ def compute(manifest: Manifest, refs: Sequence[Reference] | None = None) -> dict
 
 
 def headline(refs: Sequence[Reference]) -> dict[str, Any]:
-    """The walkthrough's summary facts, computed from ``refs``."""
+    """The walkthrough's summary facts, computed from ``refs`` (any reading list).
+
+    ``major_conferences`` names the leading venues of this list (for Sora's:
+    NeurIPS, ICML, CVPR and ICCV) and is absent when no venue besides arXiv is
+    cited twice; ``recent_years`` is absent when the list spans no more years
+    than it counts.
+    """
     total = len(refs)
     if not total:
         return {}
     years = Counter(r.year for r in refs)
     arxiv_only = sum(1 for r in refs if r.venue.lower() == "arxiv")
-    major = sum(1 for r in refs if r.venue in MAJOR_CONFERENCES)
     top = max(years.values())
-    latest = max(years)
-    recent = list(range(latest - RECENT_SPAN + 1, latest + 1))
-    in_recent = sum(years[y] for y in recent)
-    return {
+    earliest, latest = min(years), max(years)
+    out: dict[str, Any] = {
         "arxiv_only": {"count": arxiv_only, "share": share(arxiv_only, total)},
-        "major_conferences": {
-            "venues": list(MAJOR_CONFERENCES),
-            "count": major,
-            "share": share(major, total),
-        },
         "busiest_years": {"years": sorted(y for y, c in years.items() if c == top), "count": top},
-        "recent_years": {"years": recent, "count": in_recent, "share": share(in_recent, total)},
-        "earliest_year": min(years),
+        "earliest_year": earliest,
         "latest_year": latest,
     }
+    leading = leading_venues(refs)
+    if leading:
+        major = sum(1 for r in refs if r.venue in leading)
+        out["major_conferences"] = {"venues": leading, "count": major,
+                                    "share": share(major, total)}
+    if latest - earliest + 1 > RECENT_SPAN:
+        recent = list(range(latest - RECENT_SPAN + 1, latest + 1))
+        in_recent = sum(years[y] for y in recent)
+        out["recent_years"] = {"years": recent, "count": in_recent,
+                               "share": share(in_recent, total)}
+    return out
+
+
+def leading_venues(refs: Sequence[Reference]) -> list[str]:
+    """The most cited venues besides arXiv, until together they pass half the list."""
+    counts = Counter(r.venue for r in refs if r.venue.lower() != "arxiv")
+    out: list[str] = []
+    held = 0
+    for venue, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower())):
+        if n < 2 or len(out) == LEADING_MAX or held * 2 > len(refs):
+            break
+        out.append(venue)
+        held += n
+    return out

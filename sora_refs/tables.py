@@ -220,7 +220,9 @@ def table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], term: Termi
 
 
 def percent(x: float) -> str:
-    return f"{x * 100:.0f}%"
+    """A share as a whole percentage, half up (4/32 is 13%, as a person rounds it;
+    Python's round-half-even would say 12%)."""
+    return f"{int(x * 100 + 0.5 + 1e-9)}%"
 
 
 def human_bytes(n: int | None) -> str:
@@ -291,20 +293,25 @@ def stats_view(data: dict[str, Any], term: Terminal) -> str:
             + (f", {lib['unverified']} unverified" if lib["unverified"] else ""), "bold"), ""]
     h = data.get("headline") or {}
     if h:
-        a, m, b, r = (h["arxiv_only"], h["major_conferences"], h["busiest_years"],
-                      h["recent_years"])
-        names = ", ".join(m["venues"][:-1]) + " and " + m["venues"][-1]
-        lines += [
-            term.style(f"{data['total']} references, {h['earliest_year']}–{h['latest_year']}",
-                       "bold"),
-            f"• {a['count']} arXiv-only ({percent(a['share'])})",
-            f"• {names} together: {m['count']} ({percent(m['share'])})",
-            f"• {_busiest(b['years'], b['count'])}",
-            f"• {r['years'][0]}–{r['years'][-1]} together: {r['count']} "
-            f"({percent(r['share'])})",
-            f"• earliest: {h['earliest_year']}",
-            "",
-        ]
+        a, b = h["arxiv_only"], h["busiest_years"]
+        span = (f"{h['earliest_year']}–{h['latest_year']}"
+                if h["earliest_year"] != h["latest_year"] else str(h["latest_year"]))
+        lines += [term.style(f"{data['total']} reference{'s' if data['total'] != 1 else ''}"
+                             f", {span}", "bold"),
+                  f"• {a['count']} arXiv-only ({percent(a['share'])})"]
+        m = h.get("major_conferences")
+        if m:
+            names = (", ".join(m["venues"][:-1]) + " and " + m["venues"][-1]
+                     if len(m["venues"]) > 1 else m["venues"][0])
+            lines.append(f"• {names} together: {m['count']} ({percent(m['share'])})"
+                         if len(m["venues"]) > 1 else
+                         f"• {names}: {m['count']} ({percent(m['share'])})")
+        lines.append(f"• {_busiest(b['years'], b['count'])}")
+        r = h.get("recent_years")
+        if r:
+            lines.append(f"• {r['years'][0]}–{r['years'][-1]} together: {r['count']} "
+                         f"({percent(r['share'])})")
+        lines += [f"• earliest: {h['earliest_year']}", ""]
     counts = [Column("Count", right=True), Column("Share", right=True)]
     top = max((v["count"] for v in data["venues"]), default=0)
     lines += [term.style("By venue (as cited)", "bold"), *table(

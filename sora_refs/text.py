@@ -88,3 +88,13 @@ def shorten(text: str, width: int) -> str:
         return line
     cut = line[: width - 1].rsplit(" ", 1)[0] if " " in line[: width - 1] else line[: width - 1]
     return cut.rstrip(" ,;:") + "…"
+
+
+def middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut in the middle with '…': a host,
+    path or URL keeps its start and its end, and is never split across lines."""
+    if len(text) <= width or width < 5:
+        return text
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + text[len(text) - tail:]

@@ -36,6 +36,7 @@ from sora_refs.hosts import Hosts
 from sora_refs.sources import Mirror, host_of, is_private, redact, rewrite, unmirror
 
 FIRST = "sora_refs.first"  # request extension: the URL the request chain began with
+SENT = "sora_refs.sent"  # response extension: loop time the request was sent at
 # A redirect's body is read (httpx reads it before following); it has no reason
 # to be more than a short HTML note.
 REDIRECT_BODY_MAX = 64 * 1024
@@ -52,7 +53,7 @@ class Router:
         self.mirrors = mirrors or []
 
     def origin(self, url: str) -> str:
-        return unmirror(url, self.mirrors)
+        return unmirror(url, self.mirrors) if self.mirrors else url
 
     def target(self, url: str) -> str:
         return rewrite(url, self.mirrors)
@@ -135,6 +136,7 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         self.router.check_hop(url, request.extensions.get(FIRST))
         gate = self.hosts.gate(host_of(self.router.origin(url)))
         await gate.acquire()
+        sent = asyncio.get_running_loop().time()
         try:
             forward = _forward(request, self.router.target(url))
             try:
@@ -154,9 +156,11 @@ class RoutingTransport(httpx.AsyncBaseTransport):
             gate.release()
             raise
         cap = REDIRECT_BODY_MAX if inner.is_redirect else None
+        # When the request really left (after waiting for its host): what a request
+        # costs on this host, which decides whether splitting a download pays.
         return httpx.Response(inner.status_code, headers=inner.headers.raw,
                               stream=_GatedStream(inner, gate.release, cap),
-                              extensions=inner.extensions)
+                              extensions={**inner.extensions, SENT: sent})
 
     async def aclose(self) -> None:
         await self.inner.aclose()
