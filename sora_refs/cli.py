@@ -790,13 +790,83 @@ def init(
         str | None, typer.Option("--title", help="A title for the reading list.",
                                  show_default=False)
     ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--from", metavar="SOURCE", show_default=False,
+                     help="Make the list from a paper's bibliography: a web page (URL or "
+                          "saved HTML/Markdown/text), a PDF, an arXiv id or URL, a .bib or "
+                          ".bbl file, or a plain list of citations."),
+    ] = None,
+    mirror: MirrorOpt = None,
+    delay: Annotated[
+        float, typer.Option("--delay", min=0.0, max=600.0,
+                            help="Seconds between arXiv API requests (arXiv asks for 3; "
+                                 "less only for a mirror of your own).")
+    ] = defaults.ARXIV_API_DELAY,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")
+                       ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the manifest instead of writing it.")
+    ] = False,
 ) -> None:
-    """Start your own reading list: write a new manifest with a small category tree."""
-    from sora_refs.editing import init as init_manifest
+    """Start your own reading list: a small template, or --from a paper's bibliography.
 
-    init_manifest(path, title)
-    _stderr().print(f"Created {path}. Next: sora-refs --manifest {path} add ARXIV_ID "
-                    "--category basics", highlight=False, markup=False)
+    With --from, every reference is resolved on arXiv (ids in the text in one batched
+    query, the rest by title, under arXiv's rule of one request every 3 s; every answer
+    is cached, so a second run asks nothing) and filed into categories that follow the
+    source's own structure. Exit 0 when every reference resolved, 1 when some did not
+    (the manifest is written all the same, those flagged), 2 for bad input. Never
+    overwrites a file.
+    """
+    if source is None:
+        from sora_refs.editing import init as init_manifest
+
+        if dry_run or as_json:
+            raise UsageError("--dry-run and --json go with --from.")
+        init_manifest(path, title)
+        _stderr().print(f"Created {path}. Next: sora-refs --manifest {path} add ARXIV_ID "
+                        "--category basics", highlight=False, markup=False)
+        return
+    import json
+
+    from sora_refs.init_from import run
+    from sora_refs.sources import parse_mirrors
+
+    if path.exists() and not dry_run:
+        raise UsageError(f"{path} exists already; init never overwrites a file.")
+    mirrors = parse_mirrors(mirror or [])
+    err = _stderr()
+    result = run(source, title, mirrors, delay,
+                 progress=(lambda message: _warn(f"… {message}")) if err.is_terminal or
+                 not as_json else (lambda message: None))
+    if dry_run:
+        _write(result.text)
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "x", encoding="utf-8") as fh:
+                fh.write(result.text)
+        except FileExistsError:
+            raise UsageError(f"{path} exists already; init never overwrites a file.") from None
+    if as_json:
+        report = {"source": source, "manifest": None if dry_run else str(path.absolute()),
+                  "requests": result.requests, "cached": result.cached,
+                  "seconds": round(result.seconds, 2), "notes": result.notes,
+                  "references": [r.as_dict() for r in result.rows]}
+        if not dry_run:
+            _write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        else:
+            _warn(json.dumps(report, ensure_ascii=False))
+    else:
+        from sora_refs.render import init_view
+
+        view = init_view(result, None if dry_run else str(path))
+        if dry_run:
+            _stderr().print(view)
+        else:
+            _print(view)
+    if not result.complete:
+        raise typer.Exit(1)
 
 
 @app.command("verify")

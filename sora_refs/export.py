@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sora_refs.manifest import Manifest, Reference
+if TYPE_CHECKING:  # the CLI imports this module at start for its --format choices
+    from sora_refs.manifest import Manifest, Reference
 
 CSV_COLUMNS = ("n", "key", "title", "authors", "year", "venue", "published", "arxiv",
                "category", "urls", "note")

@@ -30,7 +30,9 @@ _URL_RE = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
 _TOP_FIELDS = {"title", "description", "source", "categories", "references"}
 _CATEGORY_FIELDS = {"slug", "en", "zh", "children"}
 _REQUIRED_REF_FIELDS = ("n", "key", "title", "authors", "year", "venue", "urls", "category", "note")
-_OPTIONAL_REF_FIELDS = ("published", "arxiv")
+_OPTIONAL_REF_FIELDS = ("published", "arxiv", "cited", "resolution")
+# How `init --from` found a reference: what `fetch` and people make of it.
+RESOLUTIONS = ("resolved", "ambiguous", "unresolved")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Reference:
     published: str | None = None
     arxiv: str | None = None
     line: int | None = field(default=None, compare=False)
+    cited: str | None = None       # the citation as the source printed it (init --from)
+    resolution: str | None = None  # resolved, ambiguous or unresolved (init --from)
 
     @property
     def first_author(self) -> str:
@@ -288,7 +292,7 @@ def _cache_file(p: Path) -> Path:
 # The rules a cached manifest was validated under. Bump it whenever validation or
 # the cached shape changes, so a cache written by older rules is never served
 # (the version alone does not change between commits of a development install).
-SCHEMA = 2
+SCHEMA = 3
 
 
 def _fingerprint(raw: bytes) -> str:
@@ -313,7 +317,8 @@ def _to_cache(m: Manifest) -> dict[str, Any]:
 
     return {"title": m.title, "categories": [cat(c) for c in m.categories],
             "references": [[r.n, r.key, r.title, list(r.authors), r.year, r.venue,
-                            list(r.urls), r.category, r.note, r.published, r.arxiv, r.line]
+                            list(r.urls), r.category, r.note, r.published, r.arxiv, r.line,
+                            r.cited, r.resolution]
                            for r in m.references]}
 
 
@@ -323,9 +328,9 @@ def _from_cache(data: dict[str, Any], path: Path) -> Manifest:
                         tuple(cat(x) for x in d["children"]))
 
     refs = tuple(Reference(n, key, title, tuple(authors), year, venue, tuple(urls), category,
-                           note, published, arxiv, line)
+                           note, published, arxiv, line, cited, resolution)
                  for n, key, title, authors, year, venue, urls, category, note, published,
-                 arxiv, line in data["references"])
+                 arxiv, line, cited, resolution in data["references"])
     return Manifest(path, data["title"], tuple(cat(c) for c in data["categories"]), refs)
 
 
@@ -544,7 +549,7 @@ class _Validator:
         authors = self.string_list(f.get("authors"), item.line, "authors")
         year = self.integer(f.get("year"), item.line, "year", 1000, 2999)
         venue = self.string(f.get("venue"), item.line, "venue")
-        urls = self.string_list(f.get("urls"), item.line, "urls")
+        urls = self.string_list(f.get("urls"), item.line, "urls", allow_empty=True)
         for u, unode in zip(urls, f["urls"].value if f.get("urls") else [], strict=False):
             if not _URL_RE.match(u):
                 self.add(unode.line, f"URL {u!r} should be an http:// or https:// address "
@@ -569,12 +574,26 @@ class _Validator:
                          "'YYMM.NNNNN' (e.g. '1706.03762') or 'archive/NNNNNNN'")
         if len(self.problems) > before:
             return None
+        cited = resolution = None
+        if f.get("cited") is not None:
+            cited = self.string(f.get("cited"), item.line, "cited")
+        if f.get("resolution") is not None:
+            resolution = self.string(f.get("resolution"), item.line, "resolution")
+            if resolution not in RESOLUTIONS:
+                self.add(f["resolution"].line, f"resolution should be one of "
+                         f"{', '.join(RESOLUTIONS)}, found {resolution!r}")
+                return None
+        if len(self.problems) > before:
+            return None
         return Reference(n, key, title, tuple(authors), year, venue, tuple(urls), category,
-                         note, published, arxiv, item.line)
+                         note, published, arxiv, item.line, cited, resolution)
 
-    def string_list(self, node: Any, line: int | None, what: str) -> list[str]:
+    def string_list(self, node: Any, line: int | None, what: str,
+                    allow_empty: bool = False) -> list[str]:
         if node is None:
             self.add(line, f"missing field {what!r}")
+            return []
+        if isinstance(node.value, list) and not node.value and allow_empty:
             return []
         if not isinstance(node.value, list) or not node.value:
             self.add(node.line, f"{what} should be a non-empty list, found {_show(node.value)}")

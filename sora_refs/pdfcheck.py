@@ -92,9 +92,9 @@ class Worker:
             self.answers.put(line)
         self.answers.put(None)
 
-    def ask(self, path: Path, timeout: float) -> dict[str, object]:
+    def ask(self, path: Path, timeout: float, whole: bool = False) -> dict[str, object]:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(str(path)) + "\n")
+        self.proc.stdin.write(json.dumps({"path": str(path), "whole": whole}) + "\n")
         self.proc.stdin.flush()
         line = self.answers.get(timeout=timeout)
         if line is None:
@@ -128,6 +128,17 @@ class Pool:
         Raises:
             VerificationError: with ``kind`` "not-a-pdf" or "unreadable".
         """
+        return PdfFacts.from_answer(self._ask(path, False, self.timeout))
+
+    def text(self, path: Path) -> str:
+        """The text of every page of ``path`` (bounded), for reading its bibliography.
+
+        Raises:
+            VerificationError: with ``kind`` "unreadable".
+        """
+        return str(self._ask(path, True, self.timeout * 3).get("text", ""))
+
+    def _ask(self, path: Path, whole: bool, timeout: float) -> dict[str, object]:
         with self._slots:
             try:
                 worker = self._idle.get_nowait()
@@ -136,11 +147,11 @@ class Pool:
                 with self._lock:
                     self._all.append(worker)
             try:
-                answer = worker.ask(path, self.timeout)
+                answer = worker.ask(path, timeout, whole)
             except queue.Empty:
                 self._retire(worker)
                 raise VerificationError(
-                    f"unreadable: pypdf was still reading it after {self.timeout:g} s "
+                    f"unreadable: pypdf was still reading it after {timeout:g} s "
                     "(a damaged or hostile PDF); gave up", kind="unreadable") from None
             except (EOFError, OSError, ValueError):
                 self._retire(worker)
@@ -150,7 +161,7 @@ class Pool:
             self._idle.put(worker)
         if not answer.get("ok"):
             raise VerificationError(str(answer.get("error")), kind=str(answer.get("kind")))
-        return PdfFacts.from_answer(answer)
+        return answer
 
     def warm(self, count: int | None = None) -> None:
         """Start workers now, so that their start-up overlaps the downloads."""
@@ -191,14 +202,18 @@ def pool() -> Pool:
 # ---------------------------------------------------------------- worker side
 
 
-def _read(path: str) -> dict[str, object]:
+# The whole text of a paper travels back at most this big (a 45-page paper is 200 kB).
+WHOLE_LIMIT = 4 << 20
+
+
+def _read(path: str, whole: bool = False) -> dict[str, object]:
     # pypdf reads a file named by its path wholly into memory; handed an open file
     # it seeks instead, so a 500 MB paper costs the worker kilobytes, not 500 MB.
     with open(path, "rb") as fh:
-        return _read_stream(fh)
+        return _read_stream(fh, whole)
 
 
-def _read_stream(fh: object) -> dict[str, object]:
+def _read_stream(fh: object, whole: bool = False) -> dict[str, object]:
     import logging
 
     import pypdf
@@ -221,6 +236,15 @@ def _read_stream(fh: object) -> dict[str, object]:
     pages = len(reader.pages)
     if pages == 0:
         return {"ok": False, "kind": "unreadable", "error": "unreadable: the PDF has no pages"}
+    if whole:
+        parts, size = [], 0
+        for page in reader.pages:
+            piece = page.extract_text() or ""
+            parts.append(piece)
+            size += len(piece)
+            if size > WHOLE_LIMIT:
+                break
+        return {"ok": True, "pages": pages, "text": "\n".join(parts)[:WHOLE_LIMIT]}
     page = reader.pages[0]
     text = page.extract_text() or ""
     box = page.mediabox
@@ -249,9 +273,10 @@ def _serve() -> None:
     except (ImportError, ValueError, OSError):
         pass  # not on this platform: the time bound still holds
     for line in sys.stdin:
-        path = json.loads(line)
+        ask = json.loads(line)
+        path, whole = (ask, False) if isinstance(ask, str) else (ask["path"], ask["whole"])
         try:
-            answer = _read(path)
+            answer = _read(path, whole)
         except MemoryError:
             answer = {"ok": False, "kind": "unreadable",
                       "error": "unreadable: reading it needs more than "

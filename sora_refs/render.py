@@ -434,3 +434,40 @@ def check_view(results: Sequence[Any]) -> RenderableType:
     agree = sum(1 for c in results if c.status == "agrees")
     table.caption = f"{len(results)} references with an arXiv id: {agree} agree"
     return Group(table, *notes) if notes else table
+
+
+def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType:
+    """The report of `init --from`: one row per reference, then the counts."""
+    style = {"resolved": "green", "ambiguous": "yellow", "unresolved": "bold red"}
+    cols = [
+        Col("#", 3, 9, {"justify": "right", "no_wrap": True}),
+        Col("As printed", 24, 8, {"ratio": 2}),
+        Col("Status", 10, 10, {"no_wrap": True}),
+        Col("How", 12, 3, {"no_wrap": True}),
+        Col("arXiv / URL", 16, 6, {"ratio": 1, "no_wrap": True}),
+        Col("Category", 18, 5, {"ratio": 1, "no_wrap": True}),
+    ]
+    rows: list[list[Any]] = []
+    for r in result.rows:
+        where = r.arxiv or r.url or "—"
+        rows.append([str(r.n), printable(r.printed), Text(r.status, style=style[r.status]),
+                     r.how or "", _fit(where), _fit(r.category.rsplit("/", 1)[-1])])
+    table = fitted(cols, rows, width, title=middle(
+        f"sora-refs init --from {result.source}" + (f" → {path}" if path else ""), width))
+    counts = {s: sum(r.status == s for r in result.rows) for s in style}
+    how = {h: sum(r.how == h for r in result.rows) for h in ("id in text", "title search")}
+    table.caption = (f"{len(result.rows)} references: {counts['resolved']} resolved "
+                     f"({how['id in text']} by an id in the text, {how['title search']} by "
+                     f"title), {counts['ambiguous']} ambiguous, {counts['unresolved']} "
+                     f"unresolved; {result.requests} arXiv requests, {result.cached} answered "
+                     f"from the cache; {result.seconds:.1f} s")
+    notes: list[RenderableType] = [Text(printable(n), style="yellow") for n in result.notes]
+    from rich.padding import Padding
+
+    for r in result.rows:
+        if r.status != "resolved":
+            notes.append(Text(printable(f"{r.n}. {r.printed}"), style="bold"))
+            for line in [r.reason, *r.candidates]:
+                if line:
+                    notes.append(Padding(Text(printable(line)), (0, 0, 0, 3)))
+    return Group(table, *notes) if notes else table

@@ -63,6 +63,7 @@ def make_pdf(
     lines: list[str] | None = None,
     size: tuple[int, int] = LETTER,
     later: str | None = None,
+    later_lines: bool = False,
 ) -> bytes:
     """A PDF of ``pages`` pages whose page 1 looks like a paper's first page: the title,
     the authors and an abstract (or exactly ``lines``, one text line each, for notes,
@@ -88,7 +89,8 @@ def make_pdf(
         stamp = _pdf_string(f"arXiv:{arxiv}v1  [cs.CV]  1 Jan 2024")
         content.append(b"BT /F1 20 Tf 0 1 -1 0 36 250 Tm " + stamp + b" Tj ET")
     page1 = b"\n".join(content)
-    rest = textwrap.wrap(later if later is not None else ABSTRACT, 80)
+    rest = (later.splitlines() if later_lines and later is not None
+            else textwrap.wrap(later if later is not None else ABSTRACT, 80))
 
     objects: list[bytes] = []  # object i+1
     n_pages = max(1, pages)
