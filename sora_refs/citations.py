@@ -443,7 +443,10 @@ def extract(doc: Document) -> list[Citation]:
         cites.append(c)
     contexts = first_citations(doc.body)
     for c in cites:
-        ctx = contexts.get(c.label) or contexts.get(str(c.number))
+        author_year = (f"ay:{c.authors[0].split()[-1].lower()}:{c.year}"
+                       if c.authors and c.year else "")
+        ctx = (contexts.get(c.label) or contexts.get(str(c.number))
+               or contexts.get(author_year))
         if ctx:
             c.section, c.sentence, c.group = ctx
     return cites
@@ -477,8 +480,8 @@ def _title_and_authors(text: str) -> tuple[str, list[str]]:
     if quoted:
         return quoted.group(1).strip(" .,"), _names(text[:quoted.start()])
     # "Authors. Title. Venue, year." — sentences split on '. ' not after an initial.
-    parts = [p.strip() for p in re.split(r"(?<![\s.][A-Z])(?<!\bet al)\.\s+(?=[A-Z0-9])", text)
-             if p.strip()]
+    parts = [p.strip() for p in re.split(
+        r"(?<!^[A-Z])(?<![\s.(-][A-Z])(?<!\bet al)\.\s+(?=[A-Za-z0-9\"“(])", text) if p.strip()]
     if len(parts) >= 2:
         return parts[1].strip(" ."), _names(parts[0])
     return text.strip(" ."), []
@@ -504,7 +507,8 @@ def _names(segment: str) -> list[str]:
 # ---------------------------------------------------------------- where each is cited
 
 
-_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[-–—,]\s*\d{1,3})*)\]")
+_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[-–—,]\s*\d{1,3})*|[A-Za-z][\w:.+-]*(?:,\s*[A-Za-z]"
+                     r"[\w:.+-]*)*)\]")
 
 
 def _labels(marker: str) -> list[str]:
@@ -530,14 +534,29 @@ def first_citations(body: str) -> dict[str, tuple[str, str, list[str]]]:
             section = head.group(1).strip()
             block = "\n".join(block.strip().splitlines()[1:])
         text = " ".join(block.split())
-        # Neighbouring markers are one group: "[1], [2], [3]" or "[1][2]".
+        # "[1]–[3]" is a range; neighbouring markers are one group: "[1], [2]", "[1][2]".
+        text = re.sub(r"\[(\d{1,3})\]\s*[–—-]\s*\[(\d{1,3})\]", r"[\1-\2]", text)
         text = re.sub(r"\](?:\s*,\s*|\s*)\[(?=\d)", ",", text)
+        # LaTeX and author-year forms name the entry by key or by author: \cite{a,b}.
+        text = re.sub(r"\\(?:no)?cite[tp]?\*?\{([^}]*)\}",
+                      lambda m: "[" + ",".join(k.strip() for k in m.group(1).split(",")) + "]",
+                      text)
         for sentence in _sentences(text):
             for m in _MARKER.finditer(sentence):
                 group = _labels(m.group(1))
                 for label in group:
                     out.setdefault(label, (section, sentence, group))
+            for m in _AUTHOR_YEAR.finditer(sentence):  # (Ho et al., 2020; Song, 2021)
+                group = [f"ay:{a.lower()}:{y}" for a, y in _AY_ONE.findall(m.group(0))]
+                for label in group:
+                    out.setdefault(label, (section, sentence, group))
     return out
+
+
+_AY_ONE = re.compile(r"([A-Z][\w'’-]+)(?:\s+et al\.?|\s+(?:and|&)\s+[A-Z][\w'’-]+)?,?\s+"
+                     r"((?:19|20)\d\d)[a-z]?")
+_AUTHOR_YEAR = re.compile(r"\((?:see\s+|e\.g\.,?\s+)?" + _AY_ONE.pattern +
+                          r"(?:\s*;\s*" + _AY_ONE.pattern + r")*\)")
 
 
 def _sentences(text: str) -> Iterable[str]:

@@ -1,0 +1,319 @@
+"""init --from: a bibliography in, a manifest out, against a loopback arXiv stand-in
+that answers id_list and search_query in arXiv's Atom format, with near-miss decoys."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sora_refs.citations import Citation, document, extract, parse_entry
+from sora_refs.cli import app
+from sora_refs.manifest import load_manifest
+from sora_refs.resolve import Paper, judge
+from tests import bibliographies as B
+from tests.arxiv_standin import DECOYS, StandIn, papers_of
+
+
+@pytest.fixture
+def arxiv(real_manifest):
+    stand = StandIn(papers_of(real_manifest) + DECOYS)
+    yield stand
+    stand.stop()
+
+
+def _init(runner, arxiv, tmp_path: Path, source: str, *args: str, name: str = "new.yaml"):
+    out = tmp_path / name
+    result = runner.invoke(app, ["init", str(out), "--from", source, "--delay", "0",
+                                 *arxiv.mirrors(), *args])
+    return result, out
+
+
+def _source(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return str(path)
+
+
+# ---------------------------------------------------------------- the Sora page
+
+
+def test_the_sora_page_becomes_the_32_papers_with_the_seeds_blocks(runner, arxiv, tmp_path,
+                                                                    real_manifest) -> None:
+    src = _source(tmp_path, "sora.md", B.sora_markdown(real_manifest))
+    result, out = _init(runner, arxiv, tmp_path, src, "--json")
+    assert result.exit_code == 1, result.output  # two references are not on arXiv
+    report = json.loads(result.stdout)
+    rows = {r["n"]: r for r in report["references"]}
+    made = load_manifest(out)
+    assert len(made.references) == 32
+    # Every paper that is on arXiv resolves to its own id; ids printed in the text
+    # come from the one batched query, the rest from title searches.
+    for ref in real_manifest.references:
+        got = made.find(str(ref.n))
+        if ref.arxiv:
+            assert got.arxiv == ref.arxiv and got.title == ref.title, (ref.n, rows[ref.n])
+            assert got.resolution == "resolved"
+        else:  # 27 (iGPT, ICML only) and 30 (DALL·E 3, an OpenAI PDF): never a decoy
+            assert got.arxiv is None and got.resolution != "resolved", rows[ref.n]
+    hows = [r["how"] for r in report["references"] if r["status"] == "resolved"]
+    assert hows.count("id in text") == 12 and hows.count("title search") == 18
+    # The report's request count is the stand-in's: one batch, at most two per search.
+    api = arxiv.api_requests()
+    assert report["requests"] == len(api) and 1 + 20 <= len(api) <= 1 + 2 * 20
+    assert sum("id_list" in p for p in api) == 1
+    # The URL the page printed in two pieces is repaired and kept for fetch.
+    assert made.find("30").urls == ("https://cdn.openai.com/papers/dall-e-3.pdf",)
+    assert made.find("30").venue == "OpenAI"
+    # Categories follow the page: the seed's video-modeling block and its sub-blocks.
+    def cat(n: int) -> str:
+        return made.find(str(n)).category
+
+    assert cat(1) == cat(2) == cat(3) == "generative-modeling-of-video-data/recurrent-networks"
+    assert len({cat(n) for n in (4, 5, 6, 7)}) == 1 and cat(4).endswith("adversarial-networks")
+    assert cat(8) == cat(9) and cat(10) == cat(11) == cat(12)
+    assert {cat(n) for n in range(1, 13)} < {c.path for c in made.walk_categories()}
+    assert cat(13) == cat(14) and cat(13).endswith("large-language-models")
+    assert len({cat(n) for n in (15, 16, 17, 18)}) == 1 and cat(15).endswith("/patches")
+    assert len({cat(n) for n in range(21, 26)}) == 1 and cat(27) == cat(28) == cat(29)
+    assert cat(32).endswith("sdedit")
+    # What was printed is kept, and the note says where it is cited.
+    assert made.find("5").cited.startswith("Tulyakov, Sergey, et al. \"Mocogan")
+    assert "Turning visual data into patches" in made.find("15").note
+
+
+def test_the_html_page_and_the_markdown_page_agree(runner, arxiv, tmp_path,
+                                                   real_manifest) -> None:
+    _init(runner, arxiv, tmp_path, _source(tmp_path, "a.md",
+                                                   B.sora_markdown(real_manifest)),
+                  name="a.yaml")
+    _init(runner, arxiv, tmp_path, _source(tmp_path, "b.html",
+                                                     B.sora_html(real_manifest)),
+                    name="b.yaml")
+    a, b = load_manifest(tmp_path / "a.yaml"), load_manifest(tmp_path / "b.yaml")
+    assert [(r.arxiv, r.category) for r in a.references] == [
+        (r.arxiv, r.category) for r in b.references]
+
+
+def test_a_second_run_asks_arxiv_nothing(runner, arxiv, tmp_path, real_manifest) -> None:
+    src = _source(tmp_path, "sora.md", B.sora_markdown(real_manifest))
+    _init(runner, arxiv, tmp_path, src, name="one.yaml")
+    before = len(arxiv.log)
+    result, out = _init(runner, arxiv, tmp_path, src, "--json", name="two.yaml")
+    assert len(arxiv.log) == before
+    report = json.loads(result.stdout)
+    assert report["requests"] == 0 and report["cached"] >= 21
+    assert out.read_text() == (tmp_path / "one.yaml").read_text()
+
+
+def test_a_bare_list_resolves_without_categories_from_a_body(runner, arxiv, tmp_path,
+                                                             real_manifest) -> None:
+    _, out = _init(runner, arxiv, tmp_path,
+                   _source(tmp_path, "list.txt", B.bare_list(real_manifest)), "--json")
+    made = load_manifest(out)
+    assert sum(r.resolution == "resolved" for r in made.references) == 30
+    assert {r.category for r in made.references} == {"not-cited-in-the-text"}
+
+
+def test_bbl_and_bibtex(runner, arxiv, tmp_path, real_manifest) -> None:
+    _, out = _init(runner, arxiv, tmp_path, _source(tmp_path, "paper.bbl",
+                                                    B.bbl(real_manifest)), name="bbl.yaml")
+    assert sum(r.resolution == "resolved" for r in load_manifest(out).references) == 30
+    result, out = _init(runner, arxiv, tmp_path,
+                        _source(tmp_path, "refs.bib", B.bibtex(real_manifest, broken=5)),
+                        "--json", name="bib.yaml")
+    report = json.loads(result.stdout)
+    assert "tulyakov2018mocogan" in report["notes"][0]  # the broken entry, named
+    made = load_manifest(out)
+    assert len(made.references) == 31  # the others kept
+    assert sum(r.resolution == "resolved" for r in made.references) == 29
+
+
+@pytest.mark.parametrize("style", ["numbered", "author-year"])
+def test_a_pdfs_reference_section(runner, arxiv, tmp_path, real_manifest, style) -> None:
+    pdf = B.paper_with_references(real_manifest, style)
+    result, out = _init(runner, arxiv, tmp_path, _source(tmp_path, "paper.pdf", pdf),
+                        "--json")
+    made = load_manifest(out)
+    assert len(made.references) == 32, result.output
+    resolved = {r.arxiv for r in made.references if r.resolution == "resolved"}
+    assert len(resolved) >= 28 and None not in resolved
+    if style == "numbered":  # [n] markers in the body: the blocks come out as above
+        assert made.find("1").category == made.find("3").category
+
+
+def test_an_arxiv_id_reads_the_bbl_of_its_latex_source(runner, arxiv, tmp_path,
+                                                       real_manifest) -> None:
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w:gz") as t:
+        for name, data in (("main.tex", b"\\documentclass{article}"),
+                           ("main.bbl", B.bbl(real_manifest).encode()),
+                           ("../escape.bbl", b"\\bibitem{x} evil")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    arxiv.files["/e-print/2212.09748"] = tar.getvalue()
+    result, out = _init(runner, arxiv, tmp_path, "https://arxiv.org/abs/2212.09748v2",
+                        "--json")
+    made = load_manifest(out)
+    assert len(made.references) == 32, result.output
+    assert "/e-print/2212.09748" in arxiv.log
+    assert not (tmp_path.parent / "escape.bbl").exists()
+
+
+def test_an_e_print_without_a_bibliography_falls_back_to_the_pdf(runner, arxiv, tmp_path,
+                                                                 real_manifest) -> None:
+    arxiv.files["/e-print/2212.09748"] = gzip.compress(b"\\documentclass{article} no refs")
+    arxiv.files["/pdf/2212.09748"] = B.paper_with_references(real_manifest, "numbered")
+    result, out = _init(runner, arxiv, tmp_path, "arXiv:2212.09748", "--json")
+    assert len(load_manifest(out).references) == 32, result.output
+    assert arxiv.log.index("/e-print/2212.09748") < arxiv.log.index("/pdf/2212.09748")
+
+
+# ---------------------------------------------------------------- resolution rules
+
+
+def _paper(p) -> Paper:
+    return Paper(p.id, 1, p.title, tuple(p.authors), p.year)
+
+
+def _cite(title: str, first: str, year: int | None) -> Citation:
+    return Citation(1, "1", title, title=title, authors=[first], year=year)
+
+
+@pytest.mark.parametrize("title,first,year,expected", [
+    ("Denoising diffusion probabilistic models", "Jonathan Ho", 2020, "2006.11239"),
+    ("Mocogan: Decomposing motion and content for video generation", "Sergey Tulyakov", 2018,
+     "1707.04993"),
+    ("Nüwa: Visual synthesis pre-training for neural visual world creation", "Chenfei Wu",
+     2022, "2111.12417"),
+    ("Patch n'Pack: NaViT, a Vision Transformer for any Aspect Ratio and Resolution",
+     "Mostafa Dehghani", 2023, "2307.06304"),
+    ("Unsupervised learning of video representations using lstms", "Nitish Srivastava",
+     None, "1502.04681"),
+    ("Attention is all you need", "Nobody Else", 2017, "1706.03762"),  # the year agrees
+])
+def test_titles_match_whatever_their_case_accents_and_punctuation(arxiv, title, first, year,
+                                                                  expected) -> None:
+    found = [_paper(p) for p in arxiv.papers]
+    assert judge(_cite(title, first, year), found).paper.id == expected
+
+
+@pytest.mark.parametrize("title,first,year,status", [
+    ("Video diffusion", "Jonathan Ho", 2022, "unresolved"),       # a near miss, not a match
+    ("Generative pretraining from pixels", "Mark Chen", 2020, "unresolved"),
+    ("Improving image generation with better captions", "James Betker", 2023, "ambiguous"),
+    ("Attention is all you need", "Nobody Else", 2011, "ambiguous"),  # title only
+])
+def test_near_misses_are_never_accepted(arxiv, title, first, year, status) -> None:
+    found = [_paper(p) for p in arxiv.papers]
+    res = judge(_cite(title, first, year), found)
+    assert res.status == status and res.paper is None
+
+
+def test_two_papers_with_the_same_title_and_authors_are_ambiguous() -> None:
+    a = Paper("2001.00001", 1, "World Models", ("David Ha",), 2018)
+    b = Paper("1803.10122", 1, "World Models", ("David Ha",), 2018)
+    res = judge(_cite("World models", "David Ha", 2018), [a, b])
+    assert res.status == "ambiguous" and {p.id for p in res.candidates} == {a.id, b.id}
+
+
+# ---------------------------------------------------------------- extraction details
+
+
+@pytest.mark.parametrize("printed,arxiv,doi,url", [
+    ('Ho, J. "Imagen video." arXiv preprint arXiv:2210.02303v1 (2022).', ["2210.02303v1"],
+     [], []),
+    ("A. Smith. Old physics. arXiv:hep-th/9901001, 1999.", ["hep-th/9901001"], [], []),
+    ("B. Jones. A paper. J. Things 1(2), 2020. doi:10.1145/3292500.3330701.", [],
+     ["10.1145/3292500.3330701"], []),
+    ('C. Doe. "Report." https://cdn.openai.com/papers/dall-e-3 . pdf (2023)', [], [],
+     ["https://cdn.openai.com/papers/dall-e-3.pdf"]),
+])
+def test_identifiers_in_a_citation(printed, arxiv, doi, url) -> None:
+    c = parse_entry(1, "1", printed)
+    assert (c.arxiv, c.dois, c.urls) == (arxiv, doi, url)
+
+
+def test_author_year_markers_find_their_entries() -> None:
+    body = ("## Background\n\nDiffusion models (Ho et al., 2020; Song and Ermon, 2019) "
+            "were later improved (Nichol, 2021).\n")
+    refs = ("Ho, J., Jain, A., and Abbeel, P. (2020). Denoising diffusion probabilistic "
+            "models. NeurIPS.\n\nNichol, A. and Dhariwal, P. (2021). Improved denoising "
+            "diffusion probabilistic models. ICML.\n\nSong, Y. and Ermon, S. (2019). "
+            "Generative modeling by estimating gradients. NeurIPS.\n")
+    cites = extract(document(f"{body}\n## References\n\n{refs}".encode(), "markdown"))
+    assert [c.section for c in cites] == ["Background"] * 3
+    assert cites[0].group == ["ay:ho:2020", "ay:song:2019"]
+
+
+def test_citation_markers_of_every_kind() -> None:
+    body = ("## Intro\n\nWe build on A,[1]–[3] and B [4, 6] and C.[7-9] "
+            "See also D \\cite{x}.\n")
+    doc = document((f"{body}\n## References\n\n" + "\n".join(
+        f"[{i}] Author {i}. Title number {i}. Venue, 2020." for i in range(1, 10))).encode(),
+        "markdown")
+    cites = extract(doc)
+    assert [c.section for c in cites] == ["Intro"] * 3 + ["Intro", ""] + ["Intro"] * 4
+    assert cites[5].group == ["4", "6"]
+
+
+# ---------------------------------------------------------------- hostile input
+
+
+def test_bad_sources_are_clear_errors_and_write_nothing(runner, arxiv, tmp_path) -> None:
+    from tests.pdfs import make_pdf
+
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as fh:
+        fh.truncate(50 << 20)
+    cases = {
+        "big": (str(big), "not one"),
+        "norefs": (_source(tmp_path, "norefs.pdf", make_pdf("A Paper", ["X Y"], pages=3)),
+                   "no References section"),
+        "nolist": (_source(tmp_path, "page.html", "<html><body><h1>Hi</h1><p>No list.</p>"
+                                                  "</body></html>"), "no reference list"),
+        "braces": (_source(tmp_path, "broken.bib", "@article{a,\n title = {{Oops}\n"),
+                   "no entries"),
+        "nothing": ("not-a-file-or-url", "neither a file"),
+    }
+    for name, (src, words) in cases.items():
+        result, out = _init(runner, arxiv, tmp_path, src, name=f"{name}.yaml")
+        assert result.exit_code == 2, (name, result.output)
+        assert words in result.stderr and "Traceback" not in result.output, name
+        assert not out.exists()
+
+
+def test_a_decompression_bomb_e_print_stops_at_the_cap(runner, arxiv, tmp_path,
+                                                       monkeypatch) -> None:
+    from sora_refs import init_from
+
+    monkeypatch.setattr(init_from, "EPRINT_MAX", 1 << 20)
+    arxiv.files["/e-print/2212.09748"] = gzip.compress(b"\0" * (8 << 20))
+    result, out = _init(runner, arxiv, tmp_path, "2212.09748")
+    assert result.exit_code == 2 and "decompression bomb" in result.stderr
+    assert not out.exists()
+
+
+def test_init_never_overwrites_and_dry_run_writes_nothing(runner, arxiv, tmp_path,
+                                                          real_manifest) -> None:
+    src = _source(tmp_path, "sora.md", B.sora_markdown(real_manifest))
+    (tmp_path / "mine.yaml").write_text("keep me")
+    result, _ = _init(runner, arxiv, tmp_path, src, name="mine.yaml")
+    assert result.exit_code == 2 and (tmp_path / "mine.yaml").read_text() == "keep me"
+    result, out = _init(runner, arxiv, tmp_path, src, "--dry-run", name="dry.yaml")
+    assert not out.exists()
+    assert yaml.safe_load(result.stdout)["references"][0]["n"] == 1
+
+
+def test_an_unreachable_api_is_exit_2(runner, tmp_path, real_manifest) -> None:
+    src = _source(tmp_path, "sora.md", B.sora_markdown(real_manifest))
+    result = runner.invoke(app, ["init", str(tmp_path / "x.yaml"), "--from", src, "--delay",
+                                 "0", "--mirror", "https://export.arxiv.org=http://127.0.0.1:9"])
+    assert result.exit_code == 2 and "arXiv API" in result.stderr
+    assert not (tmp_path / "x.yaml").exists()
