@@ -22,7 +22,7 @@ from rich.tree import Tree
 
 from sora_refs.manifest import Category, Manifest, Reference
 from sora_refs.tables import STATUS_STYLE, human_bytes
-from sora_refs.text import middle, printable
+from sora_refs.text import middle, printable, shorten
 
 
 def reference_detail(ref: Reference, manifest: Manifest,
@@ -441,16 +441,17 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
     style = {"resolved": "green", "ambiguous": "yellow", "unresolved": "bold red"}
     cols = [
         Col("#", 3, 9, {"justify": "right", "no_wrap": True}),
-        Col("As printed", 24, 8, {"ratio": 2}),
+        Col("As printed", 24, 8, {"ratio": 3}),
         Col("Status", 10, 10, {"no_wrap": True}),
         Col("How", 12, 3, {"no_wrap": True}),
-        Col("arXiv / URL", 16, 6, {"ratio": 1, "no_wrap": True}),
-        Col("Category", 18, 5, {"ratio": 1, "no_wrap": True}),
+        Col("arXiv / URL", 12, 6, {"ratio": 2, "no_wrap": True}),
+        Col("Category", 18, 5, {"ratio": 2, "no_wrap": True}),
     ]
     rows: list[list[Any]] = []
     for r in result.rows:
         where = r.arxiv or r.url or "—"
-        rows.append([str(r.n), printable(r.printed), Text(r.status, style=style[r.status]),
+        rows.append([str(r.n), printable(shorten(r.printed, 52)),
+                     Text(r.status, style=style[r.status]),
                      r.how or "", _fit(where), _fit(r.category.rsplit("/", 1)[-1])])
     table = fitted(cols, rows, width, title=middle(
         f"sora-refs init --from {result.source}" + (f" → {path}" if path else ""), width))
