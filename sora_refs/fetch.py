@@ -168,14 +168,7 @@ class Fetcher:
             await asyncio.gather(*(self._one(p) for p in plans))
         finally:
             self.save_lock()
-        outcomes = [self.outcomes[p.ref.n] for p in plans]
-        if self.engine.hosts.down:
-            # One cause, told once (with its evidence) instead of per reference and host.
-            why = "not fetched: no host could be reached (offline, or blocked?)"
-            for o in outcomes:
-                if o.status == "failed":
-                    o.error, o.tried = why, [why]
-        return outcomes
+        return [self.outcomes[p.ref.n] for p in plans]
 
     def queue(self) -> str:
         """What waits and why, for the live display: 'queued: arxiv.org 3 waiting, next
@@ -205,6 +198,10 @@ class Fetcher:
             self.lock_error = f"{exc.strerror or exc} ({exc.filename or self.lock.path})"
 
     def _record(self, outcome: Outcome) -> None:
+        if outcome.status == "failed" and self.engine.hosts.down:
+            # One cause, told once (with its evidence) instead of per reference and host.
+            outcome.error = "not fetched: no host could be reached (offline, or blocked?)"
+            outcome.tried = [outcome.error]
         self.outcomes[outcome.ref.n] = outcome
         self.events.finish(outcome)
         now = time.monotonic()

@@ -9,11 +9,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from sora_refs.manifest import Manifest, load_manifest
 from tests.httpserver import Host, Request, Resource
 from tests.pdfs import pdf_for
+
+# No example database in the checkout (or anywhere): the suite writes nothing there.
+settings.register_profile("sora-refs", database=None)
+settings.load_profile("sora-refs")
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_MANIFEST = ROOT / "refs.yaml"
