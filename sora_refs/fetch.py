@@ -114,8 +114,8 @@ class Plan:
     problem: str | None = None
 
 
-def make_plans(manifest: Manifest, refs: Sequence[Reference], dest: Path, prefer: str,
-               mirrors: list[Mirror] | None = None) -> list[Plan]:
+def make_plans(manifest: Manifest, refs: Sequence[Reference], dest: Path,
+               prefer: str) -> list[Plan]:
     plans = []
     for ref in refs:
         rel = relative_path(manifest, ref)

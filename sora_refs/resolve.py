@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from sora_refs.api import ApiError
+from sora_refs.arxiv_meta import Record
 from sora_refs.citations import Citation
 from sora_refs.manifest import cache_dir
 from sora_refs.sources import Mirror, redact
@@ -39,29 +40,18 @@ _SHORT = {"a", "an", "the", "of", "on", "in", "for", "and", "with", "to", "by", 
           "are", "from", "at", "as"}
 
 
-@dataclass(frozen=True)
-class Paper:
-    """One arXiv paper as the API describes it."""
-
-    id: str
-    version: int
-    title: str
-    authors: tuple[str, ...]
-    year: int
-
-
 @dataclass
 class Resolution:
     """What became of one citation."""
 
     status: str            # resolved, ambiguous, unresolved
     how: str = ""          # "id in text" or "title search"
-    paper: Paper | None = None
-    candidates: list[Paper] = field(default_factory=list)
+    paper: Record | None = None
+    candidates: list[Record] = field(default_factory=list)
     reason: str = ""
 
 
-def parse_feed(body: bytes) -> list[Paper]:
+def parse_feed(body: bytes) -> list[Record]:
     """The papers of an Atom answer of the arXiv API (error entries skipped).
 
     Raises:
@@ -80,8 +70,10 @@ def parse_feed(body: bytes) -> list[Paper]:
         authors = tuple(" ".join((a.findtext("a:name", "", _NS) or "").split())
                         for a in e.findall("a:author", _NS))
         published = (e.findtext("a:published", "", _NS) or "0000")[:4]
-        out.append(Paper(m.group(1), int(m.group(2) or 1), title, authors,
-                         int(published) if published.isdigit() else 0))
+        out.append(Record(m.group(1), int(m.group(2) or 1), title, authors,
+                          int(published) if published.isdigit() else 0,
+                          " ".join((e.findtext("arxiv:comment", "", _NS) or "").split()),
+                          " ".join((e.findtext("a:summary", "", _NS) or "").split())))
     return out
 
 
@@ -181,7 +173,7 @@ class Resolver:
         return verdict
 
 
-def judge(c: Citation, found: Sequence[Paper]) -> Resolution:
+def judge(c: Citation, found: Sequence[Record]) -> Resolution:
     """Which of ``found`` is the cited paper: the same title, and the first author's
     surname or the year agreeing; never a near miss."""
     want = compact(c.title)

@@ -119,7 +119,7 @@ def _run_failing_host(web, tmp_path: Path, count: int, origin: str, **opts):
     for ref in m.references:
         web.serve(ref.urls[0], b"", faults=["503"] * 10)
     dest = tmp_path / "lib"
-    return _run(make_plans(m, m.references, dest, "cited", []), dest, web,
+    return _run(make_plans(m, m.references, dest, "cited"), dest, web,
                 backoff_base=0.01, per_host=1, **opts)
 
 
@@ -141,7 +141,7 @@ def test_disk_errors_fail_the_reference_with_the_reason(web, tmp_path: Path,
     m = load_manifest(small_manifest)
     web.serve_manifest(m)
     dest = tmp_path / "lib"
-    plans = make_plans(m, m.references[:1], dest, "cited", [])
+    plans = make_plans(m, m.references[:1], dest, "cited")
     # A directory where the .part file should go makes every write fail, as a
     # full or read-only disk would.
     part = plans[0].final.with_name(plans[0].final.name + ".part")
@@ -245,7 +245,7 @@ def test_size_cap_and_redirect_limit(web, tmp_path: Path, small_manifest: Path) 
     web.serve("https://papers.example.org/alpha.pdf", big)
     web.serve("https://arxiv.org/pdf/1901.00001", b"", faults=["redirect:/pdf/1901.00001"] * 9)
     dest = tmp_path / "lib"
-    outcomes = _run(make_plans(m, m.references[:1], dest, "cited", []), dest, web,
+    outcomes = _run(make_plans(m, m.references[:1], dest, "cited"), dest, web,
                     max_bytes=100_000, max_redirects=3, delay=0)
     reasons = outcomes[0].tried
     assert outcomes[0].status == "failed"

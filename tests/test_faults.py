@@ -34,6 +34,14 @@ def _row(result) -> dict:
     return json.loads(result.stdout)[0]
 
 
+def _closed_port() -> int:
+    """A loopback port nothing listens on."""
+    dead = socket.create_server(("127.0.0.1", 0))
+    port = dead.getsockname()[1]
+    dead.close()
+    return port
+
+
 # ---------------------------------------------------------------- 1. spliced resume
 
 
@@ -215,9 +223,7 @@ def test_an_unusable_proxy_variable_is_a_clear_usage_error(runner, web, tmp_path
 def test_a_dead_proxy_is_named_as_the_proxy(runner, web, tmp_path, small_manifest,
                                             monkeypatch) -> None:
     web.serve_manifest(load_manifest(small_manifest))
-    dead = socket.create_server(("127.0.0.1", 0))
-    port = dead.getsockname()[1]
-    dead.close()
+    port = _closed_port()
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
     result = _fetch(runner, web, tmp_path / "lib", "3", "4", "--json",
                     manifest=small_manifest)
@@ -580,9 +586,7 @@ def test_errors_name_the_hop_that_failed(web, tmp_path) -> None:
     m = load_manifest(manifest)
     web.serve(m.references[0].urls[0], b"",
               faults=["redirect:https://cdn.example.net/1.pdf"] * 5)
-    dead = socket.create_server(("127.0.0.1", 0))
-    port = dead.getsockname()[1]
-    dead.close()
+    port = _closed_port()
     mirrors = parse_mirrors([a for a in web.mirror_args() if a != "--mirror"]
                             + [f"https://cdn.example.net=http://127.0.0.1:{port}"])
     dest = tmp_path / "lib"

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sora_refs.arxiv_meta import Record
 from sora_refs.citations import Citation, document, extract, parse_entry
 from sora_refs.cli import app
 from sora_refs.manifest import load_manifest
-from sora_refs.resolve import Paper, judge
+from sora_refs.resolve import judge
 from tests import bibliographies as B
 from tests.arxiv_standin import DECOYS, StandIn, papers_of
 
@@ -178,8 +179,8 @@ def test_an_e_print_without_a_bibliography_falls_back_to_the_pdf(runner, arxiv, 
 # ---------------------------------------------------------------- resolution rules
 
 
-def _paper(p) -> Paper:
-    return Paper(p.id, 1, p.title, tuple(p.authors), p.year)
+def _paper(p) -> Record:
+    return Record(p.id, 1, p.title, tuple(p.authors), p.year, "", "")
 
 
 def _cite(title: str, first: str, year: int | None) -> Citation:
@@ -217,8 +218,8 @@ def test_near_misses_are_never_accepted(arxiv, title, first, year, status) -> No
 
 
 def test_two_papers_with_the_same_title_and_authors_are_ambiguous() -> None:
-    a = Paper("2001.00001", 1, "World Models", ("David Ha",), 2018)
-    b = Paper("1803.10122", 1, "World Models", ("David Ha",), 2018)
+    a = Record("2001.00001", 1, "World Models", ("David Ha",), 2018, "", "")
+    b = Record("1803.10122", 1, "World Models", ("David Ha",), 2018, "", "")
     res = judge(_cite("World models", "David Ha", 2018), [a, b])
     assert res.status == "ambiguous" and {p.id for p in res.candidates} == {a.id, b.id}
 

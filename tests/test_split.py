@@ -34,7 +34,7 @@ def _setup(web, small_manifest: Path, faults: list[str] | None = None,
 
 def _fetch(m, dest: Path, web, seen: list | None = None, **opts):
     mirrors = parse_mirrors([a for a in web.mirror_args() if a != "--mirror"])
-    plans = make_plans(m, m.references[:1], dest, "cited", mirrors)
+    plans = make_plans(m, m.references[:1], dest, "cited")
     return plans[0].final, fetch(plans, dest, Options(**opts), mirrors,
                                  on_fetcher=None if seen is None else seen.append)
 
