@@ -176,15 +176,19 @@ class Hosts:
     def offline(self, expected: int) -> str | None:
         """Why no host can be reached, once that is clear; else ``None``.
 
-        Clear means: no host has answered anything, and every host tried (at least
-        ``min(expected, 2)`` of them) failed to connect. One unreachable host is a
-        host problem; all of them is the network, a firewall or a proxy. From then
-        on every host counts as given up, so the run ends in seconds.
+        Clear means: no host has answered anything, at least ``min(expected, 2)``
+        hosts failed to connect, and no request to any other host is still on its way
+        or waiting for its turn (that host may yet answer: a filter blocking some sites
+        is not an offline machine). All of them failing is the network, a firewall or
+        a proxy. From then on every host counts as given up, so the run ends in seconds.
         """
         if self.down:
             return self.down
-        tried = [g for g in self.gates.values() if g.unreachable or g.answered]
-        if not tried or any(g.answered for g in tried) or len(tried) < min(expected, 2):
+        gates = list(self.gates.values())
+        tried = [g for g in gates if g.unreachable]
+        if not tried or any(g.answered for g in gates) or len(tried) < min(expected, 2):
+            return None
+        if any(g.conns.held or g.conns.waiting for g in gates if not g.unreachable):
             return None
         self.down = "; ".join(str(g.unreachable) for g in tried[:3])
         for g in self.gates.values():

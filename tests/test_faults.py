@@ -398,6 +398,25 @@ def test_offline_is_diagnosed_once_within_seconds(runner, tmp_path) -> None:
     assert len(result.stdout.splitlines()) < 140
 
 
+def test_a_filter_blocking_some_hosts_is_not_offline(runner, web, tmp_path,
+                                                     small_manifest) -> None:
+    """Two venue hosts refuse connections at once while arXiv is slow to answer: the run
+    must wait for arXiv rather than call the machine offline."""
+    m = load_manifest(small_manifest)
+    web.serve_manifest(m)
+    web.host("https://arxiv.org").latency = 0.8
+    mirrors = ["--mirror", f"https://arxiv.org={web.host('https://arxiv.org').url}"]
+    for origin in ("https://papers.example.org", "https://cvf.example.org",
+                   "https://cdn.example.com"):
+        mirrors += ["--mirror", f"{origin}=http://127.0.0.1:{_closed_port()}"]
+    result = _fetch(runner, web, tmp_path / "lib", "--json", "--delay", "0",
+                    manifest=small_manifest, mirrors=mirrors)
+    rows = {r["n"]: r for r in json.loads(result.stdout)}
+    assert rows[1]["status"] == rows[2]["status"] == "downloaded", rows
+    assert "cannot connect" in rows[3]["error"] and "No host could be reached" not in \
+        result.stderr
+
+
 # ---------------------------------------------------------------- 10. bad state, signals
 
 
