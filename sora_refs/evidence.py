@@ -111,6 +111,7 @@ class Page:
         self.raw_lines = [printable(x).strip() for x in facts.text.splitlines()]
         self.raw_lines = [x for x in self.raw_lines if x]
         self.norm_lines = [normalise(x) for x in self.raw_lines]
+        self._title_lines: dict[str, int | None] = {}  # several rules ask for the same title
         # Compacted page: lines concatenated, with where each line starts and ends.
         self.joined = ""
         self.starts: list[int] = []
@@ -135,6 +136,11 @@ class Page:
         Anchoring matters: "Denoising Diffusion Probabilistic Models" is also the tail
         of the line "Improved Denoising Diffusion Probabilistic Models".
         """
+        if title not in self._title_lines:
+            self._title_lines[title] = self._find_title(title)
+        return self._title_lines[title]
+
+    def _find_title(self, title: str) -> int | None:
         want = compact(title)
         if not want:
             return None
