@@ -316,11 +316,11 @@ def test_arxivs_rule_is_one_connection_three_seconds_apart() -> None:
 
 def test_an_arxiv_mirror_gets_arxivs_rule(runner, web, tmp_path, monkeypatch) -> None:
     """Host rules go by the host a URL names, not where --mirror sends it: the loopback
-    stand-in for arxiv.org gets arXiv's rule (here shortened to 0.6 s), redirect hops
+    stand-in for arxiv.org gets arXiv's rule (here shortened to 0.4 s), redirect hops
     included, while a venue mirrored to the same kind of address does not."""
     from sora_refs import hosts
 
-    monkeypatch.setitem(hosts.RULES, "arxiv.org", hosts.HostRule(1, 0.6))
+    monkeypatch.setitem(hosts.RULES, "arxiv.org", hosts.HostRule(1, 0.4))
     manifest = numbered_manifest(tmp_path, 3, "https://arxiv.org/pdf/2001.{i:05d}",
                                  "Paper Number {i} On Things")
     m = load_manifest(manifest)
@@ -332,15 +332,16 @@ def test_an_arxiv_mirror_gets_arxivs_rule(runner, web, tmp_path, monkeypatch) ->
     assert result.exit_code == 0, result.output
     starts = sorted(r.start for r in arxiv.log)
     assert len(starts) == 6 and arxiv.max_active == 1
-    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.55
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.35
 
     venue = numbered_manifest(tmp_path, 3, "https://venue.example.org/{i}.pdf",
                               "Paper Number {i} On Things")
+    host = web.host("https://venue.example.org")
+    host.latency = 0.3  # long enough for the three requests to overlap, if allowed
     for ref in load_manifest(venue).references:
         web.serve(ref.urls[0], make_pdf(ref.title, ref.authors, pad_to=50_000))
-    started = time.monotonic()
     result = _fetch(runner, web, tmp_path / "lib2", manifest=venue)
-    assert result.exit_code == 0 and time.monotonic() - started < 1.0
+    assert result.exit_code == 0 and host.max_active >= 2  # not arXiv's one connection
 
 
 def test_prefer_arxiv_goes_to_arxiv_first(runner, web, tmp_path, small_manifest) -> None:
