@@ -14,8 +14,6 @@ out and notices when no host at all can be reached.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,13 +84,6 @@ class Slots:
         self.held -= 1
         self._sem.release()
 
-    @contextlib.asynccontextmanager
-    async def take(self) -> AsyncIterator[None]:
-        await self.acquire()
-        try:
-            yield
-        finally:
-            self.release()
 
 
 class HostGate:

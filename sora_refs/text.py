@@ -59,12 +59,6 @@ def compact(text: str) -> str:
     return normalise(text).replace(" ", "")
 
 
-def normalise_lines(text: str) -> list[str]:
-    """:func:`normalise` line by line, words hyphenated across lines joined first."""
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
-    return [normalise(line) for line in text.splitlines()]
-
-
 def arxiv_base(identifier: str) -> str:
     """An arXiv id without its version: '1706.03762v5' -> '1706.03762'."""
     return re.sub(r"v\d+$", "", identifier)
