@@ -23,13 +23,11 @@ from sora_refs import defaults, parts
 from sora_refs.classify import Action, Decision, Sent, classify
 from sora_refs.errors import BlockedError, FetchError
 from sora_refs.hosts import HostGate, Hosts, HostSkipped
-from sora_refs.library import part_path, sidecar_path
 from sora_refs.retry import RetryPolicy
 from sora_refs.sources import host_of, redact
 from sora_refs.split import ByteSink, HelperFailed, Span, Splitter
-from sora_refs.text import printable
+from sora_refs.text import HEAD_BYTES, looks_like_html, printable
 from sora_refs.transport import SENT, RedirectRefused, Router, first_hop, reason
-from sora_refs.verify import HEAD_BYTES, looks_like_html
 
 if TYPE_CHECKING:
     import httpx
@@ -213,7 +211,7 @@ class Engine:
     async def _attempt(self, url: str, final: Path, sink: ByteSink, attempt: int) -> _Received:
         import httpx
 
-        part, side = part_path(final), sidecar_path(final)
+        part, side = parts.part_path(final), parts.sidecar_path(final)
         try:
             if side.exists():  # an earlier attempt: clear what its helpers left
                 parts.clear_segments(part)

@@ -13,15 +13,28 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sora_refs.errors import UsageError
-from sora_refs.library import slugify
 from sora_refs.manifest import Manifest, parse_manifest
 from sora_refs.safefile import atomic_write
+from sora_refs.text import slugify
 
-if TYPE_CHECKING:
-    from sora_refs.arxiv_meta import Record
+
+class PaperRecord(Protocol):
+    """What ``add`` needs of a paper's metadata (the arXiv resolver's records have it);
+    the reading list does not import the resolvers, which sit above it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def authors(self) -> Sequence[str]: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def summary(self) -> str: ...
 
 TEMPLATE = """\
 # A reading list for sora-refs. Check it with `sora-refs --manifest {name} list`;
@@ -180,7 +193,7 @@ def require_category(manifest: Manifest, category: str) -> str:
     return path
 
 
-def add_from_arxiv(manifest: Manifest, records: Sequence[Record], category: str,
+def add_from_arxiv(manifest: Manifest, records: Sequence[PaperRecord], category: str,
                    ) -> list[dict[str, object]]:
     """Manifest entries for arXiv ``records``, numbered after the last reference."""
     category = require_category(manifest, category)

@@ -23,13 +23,12 @@ from sora_refs.library import (
     LockEntry,
     LockFile,
     inside,
-    part_path,
     relative_path,
-    sidecar_path,
 )
 from sora_refs.manifest import Manifest, Reference
+from sora_refs.parts import part_path, sidecar_path
 from sora_refs.safefile import set_aside
-from sora_refs.sources import Mirror, candidate_urls, host_of, redact
+from sora_refs.sources import Mirror, host_of, is_arxiv, redact
 from sora_refs.verify import sha256_file, verify_file
 
 # Save the lock at most this often while downloading (and always at the end), so a
@@ -112,6 +111,18 @@ class Plan:
     relative: Path
     urls: list[str]
     problem: str | None = None
+
+
+def candidate_urls(ref: Reference, prefer: str = "cited") -> list[str]:
+    """The reference's URLs in the order to try them.
+
+    ``cited`` keeps the manifest's order (the copy at the cited venue first);
+    ``arxiv`` moves arXiv copies to the front.
+    """
+    urls = list(dict.fromkeys(ref.urls))
+    if prefer == "arxiv":
+        urls = [u for u in urls if is_arxiv(u)] + [u for u in urls if not is_arxiv(u)]
+    return urls
 
 
 def make_plans(manifest: Manifest, refs: Sequence[Reference], dest: Path,

@@ -15,12 +15,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sora_refs import defaults
-
-if TYPE_CHECKING:
-    from sora_refs.split import Span
 
 
 @dataclass(frozen=True)
@@ -103,7 +99,6 @@ class HostGate:
         self.given_up: str | None = None
         self.answered = False  # some request got an HTTP answer from this host
         self.unreachable: str | None = None  # why the last connection attempt failed
-        self.streams: list[Span] = []  # bodies being received, which helpers may split
         self.no_split = False  # a helper failed here: one connection per paper from now on
 
     async def acquire(self) -> None:

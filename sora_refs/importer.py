@@ -24,8 +24,9 @@ from typing import Any
 
 from sora_refs.errors import SoraRefsError, UsageError, VerificationError
 from sora_refs.evidence import Page, Verdict, first_words, judge
-from sora_refs.library import LockEntry, LockFile, inside, part_path, relative_path
+from sora_refs.library import LockEntry, LockFile, inside, relative_path
 from sora_refs.manifest import Manifest, Reference
+from sora_refs.parts import part_path
 from sora_refs.safefile import open_nofollow, set_aside
 from sora_refs.text import arxiv_base, compact
 from sora_refs.verify import Verified, check_structure, read_pdf, sha256_file, verified

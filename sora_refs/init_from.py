@@ -37,10 +37,9 @@ from sora_refs.citations import (
 )
 from sora_refs.derive import Node, derive
 from sora_refs.errors import SoraRefsError, UsageError
-from sora_refs.library import slugify
 from sora_refs.resolve import Resolution, Resolver
 from sora_refs.sources import Mirror, redact
-from sora_refs.text import ARXIV_ID, arxiv_base, printable, shorten, surname
+from sora_refs.text import ARXIV_ID, arxiv_base, printable, shorten, slugify, surname
 
 _ARXIV_SOURCE = re.compile(rf"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/"
                            rf"(?:abs|pdf)/)?({ARXIV_ID})(v\d+)?(?:\.pdf)?/?$", re.I)

@@ -17,13 +17,12 @@ from typing import Any
 from sora_refs.errors import VerificationError
 from sora_refs.library import (
     LOCK_NAME,
-    PART_SUFFIX,
-    SIDE_SUFFIX,
     LockEntry,
     LockFile,
     relative_path,
 )
 from sora_refs.manifest import Manifest, Reference
+from sora_refs.parts import PART_SUFFIX, SIDE_SUFFIX
 
 # Statuses `verify --fix` repairs by fetching again. A modified file that is still
 # the paper (annotations, say) is the reader's and is left alone.

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import stat
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
@@ -24,33 +23,11 @@ from typing import Any
 from sora_refs.errors import DestinationBusyError, SoraRefsError
 from sora_refs.manifest import Manifest, Reference
 from sora_refs.safefile import atomic_write, open_nofollow
+from sora_refs.text import NAME_MAX, slugify
 
 LOCK_NAME = "sora-refs.lock.json"
 RUN_LOCK_NAME = ".sora-refs.lock"
 HOLDER_NAME = ".sora-refs.pid"  # who holds the run lock, for a waiting run's message
-PART_SUFFIX = ".part"
-SIDE_SUFFIX = ".part.json"
-# File names stay well under every file system's 255-byte limit and Windows'
-# 260-character path limit for a library a few folders deep.
-NAME_MAX = 72
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-                     *(f"lpt{i}" for i in range(10))}
-
-
-def slugify(text: str, limit: int = NAME_MAX) -> str:
-    """ASCII, lowercase, dash-separated, cut at a word boundary within ``limit``."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = folded.replace("ß", "ss").replace("ł", "l").replace("Ł", "L")
-    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    if len(slug) > limit:
-        slug = slug[:limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit + 1] else slug[:limit]
-        slug = slug.strip("-")
-    if not slug or slug in _WINDOWS_RESERVED:
-        slug = f"x-{slug}" if slug else "untitled"
-    return slug
-
-
 def relative_path(manifest: Manifest, ref: Reference) -> Path:
     """Where ``ref`` is filed inside the destination."""
     folders = [f"{c.index:02d}-{c.slug}" for c in manifest.category_chain(ref.category)]
@@ -71,14 +48,6 @@ def inside(dest: Path, path: Path) -> Path:
     if folder != root and root not in folder.parents:
         raise SoraRefsError(f"refusing to write {path} outside the destination {dest}")
     return folder / path.name
-
-
-def part_path(final: Path) -> Path:
-    return final.with_name(final.name + PART_SUFFIX)
-
-
-def sidecar_path(final: Path) -> Path:
-    return final.with_name(final.name + SIDE_SUFFIX)
 
 
 @dataclass

@@ -138,3 +138,15 @@ def write_sidecar(side: Path, url: str, validator: str | None, total: int | None
 def discard(part: Path, side: Path) -> None:
     part.unlink(missing_ok=True)
     side.unlink(missing_ok=True)
+
+
+PART_SUFFIX = ".part"
+SIDE_SUFFIX = ".part.json"
+
+
+def part_path(final: Path) -> Path:
+    return final.with_name(final.name + PART_SUFFIX)
+
+
+def sidecar_path(final: Path) -> Path:
+    return final.with_name(final.name + SIDE_SUFFIX)

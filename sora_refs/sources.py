@@ -18,7 +18,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sora_refs.defaults import ARXIV_HOSTS
 from sora_refs.errors import UsageError
-from sora_refs.manifest import Reference
 
 _HTTP = re.compile(r"^https?://[^\s/?#]+", re.IGNORECASE)
 
@@ -119,15 +118,3 @@ def is_private(url: str) -> bool:
 def is_arxiv(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return host in ARXIV_HOSTS or host.endswith(".arxiv.org")
-
-
-def candidate_urls(ref: Reference, prefer: str = "cited") -> list[str]:
-    """The reference's URLs in the order to try them.
-
-    ``cited`` keeps the manifest's order (the copy at the cited venue first);
-    ``arxiv`` moves arXiv copies to the front.
-    """
-    urls = list(dict.fromkeys(ref.urls))
-    if prefer == "arxiv":
-        urls = [u for u in urls if is_arxiv(u)] + [u for u in urls if not is_arxiv(u)]
-    return urls

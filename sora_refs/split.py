@@ -95,14 +95,17 @@ class Splitter:
         self.split_min = split_min
         self._request = request  # builds a GET for a URL with extra headers
         self._guard = guard      # a fresh minimum-rate guard for a body
+        # Bodies being received, by host, which helpers may split. Kept here rather
+        # than on the host gate, so the gates know nothing of splitting.
+        self._streams: dict[str, list[Span]] = {}
 
     def watch(self, rng: Span) -> None:
-        rng.gate.streams.append(rng)
+        self._streams.setdefault(rng.gate.host, []).append(rng)
         self.lend()
 
     def unwatch(self, rng: Span) -> None:
         with contextlib.suppress(ValueError):
-            rng.gate.streams.remove(rng)
+            self._streams.get(rng.gate.host, []).remove(rng)
 
     def lend(self) -> None:
         """Start helpers on spare connections, for the largest tails first."""
@@ -112,8 +115,9 @@ class Splitter:
             while (not gate.no_split and not gate.given_up and gate.conns.spare() > 0
                    and self.jobs.spare() > 0):
                 now = asyncio.get_running_loop().time()
-                rng = max((r for r in gate.streams if r.worth_splitting(now, self.split_min)),
-                          key=lambda r: r.end - r.pos, default=None)
+                ready = (r for r in self._streams.get(gate.host, ())
+                         if r.worth_splitting(now, self.split_min))
+                rng = max(ready, key=lambda r: r.end - r.pos, default=None)
                 if rng is None:
                     break
                 mid = rng.pos + (rng.end - rng.pos) // 2

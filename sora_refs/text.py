@@ -92,3 +92,36 @@ def middle(text: str, width: int) -> str:
     head = (width - 1) // 2
     tail = width - 1 - head
     return text[:head] + "…" + text[len(text) - tail:]
+
+
+# File names stay well under every file system's 255-byte limit and Windows'
+# 260-character path limit for a library a few folders deep.
+NAME_MAX = 72
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                     *(f"lpt{i}" for i in range(10))}
+
+
+def slugify(text: str, limit: int = NAME_MAX) -> str:
+    """ASCII, lowercase, dash-separated, cut at a word boundary within ``limit``."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = folded.replace("ß", "ss").replace("ł", "l").replace("Ł", "L")
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit + 1] else slug[:limit]
+        slug = slug.strip("-")
+    if not slug or slug in _WINDOWS_RESERVED:
+        slug = f"x-{slug}" if slug else "untitled"
+    return slug
+
+
+# The PDF header may follow up to 1 KiB of junk (the spec tolerates it); a body whose
+# first KiB has no "%PDF-" is judged by what it looks like instead.
+HEAD_BYTES = 1024
+
+
+def looks_like_html(head: bytes) -> bool:
+    low = head[:HEAD_BYTES].lstrip().lower()
+    return low.startswith((b"<!doctype", b"<html", b"<head", b"<?xml", b"<body")) or (
+        b"<html" in low
+    )

@@ -17,10 +17,9 @@ from sora_refs.errors import VerificationError
 from sora_refs.evidence import Page, Verdict, judge
 from sora_refs.manifest import Reference
 from sora_refs.pdfcheck import PdfFacts
+from sora_refs.text import HEAD_BYTES, looks_like_html
 
-# The PDF header may follow up to 1 KiB of junk (the spec tolerates it); the
-# end-of-file marker sits in the last few hundred bytes, give or take padding.
-HEAD_BYTES = 1024
+# The end-of-file marker sits in the last few hundred bytes, give or take padding.
 TAIL_BYTES = 2048
 
 
@@ -40,13 +39,6 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
-
-
-def looks_like_html(head: bytes) -> bool:
-    low = head[:HEAD_BYTES].lstrip().lower()
-    return low.startswith((b"<!doctype", b"<html", b"<head", b"<?xml", b"<body")) or (
-        b"<html" in low
-    )
 
 
 def check_structure(path: Path) -> None:

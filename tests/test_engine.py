@@ -19,10 +19,11 @@ from sora_refs.classify import content_range as _content_range
 from sora_refs.classify import retry_after as _retry_after
 from sora_refs.download import Options
 from sora_refs.errors import UsageError
-from sora_refs.fetch import fetch, make_plans
-from sora_refs.library import LOCK_NAME, inside, relative_path, slugify
+from sora_refs.fetch import candidate_urls, fetch, make_plans
+from sora_refs.library import LOCK_NAME, inside, relative_path
 from sora_refs.manifest import load_manifest
-from sora_refs.sources import candidate_urls, parse_mirrors, rewrite
+from sora_refs.sources import parse_mirrors, rewrite
+from sora_refs.text import slugify
 from tests.conftest import ROOT, numbered_manifest, subprocess_env
 from tests.pdfs import make_pdf, pdf_for
 
