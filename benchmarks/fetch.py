@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sora_refs.manifest import load_manifest  # noqa: E402
+from sora_refs.readinglist.manifest import load_manifest  # noqa: E402
 from tests.conftest import Web  # noqa: E402
 from tests.pdfs import pdf_for  # noqa: E402
 

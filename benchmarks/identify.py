@@ -36,10 +36,10 @@ REAL = {"1312.6114.pdf": 20, "1502.04681.pdf": 1, "1503.03585.pdf": 21, "1706.03
 EVALUATE = r"""
 import json, sys, time
 from pathlib import Path
-from sora_refs.manifest import load_manifest
+from sora_refs.readinglist.manifest import load_manifest
 from sora_refs.errors import VerificationError
-from sora_refs.verify import verify_file
-from sora_refs.importer import identify_file
+from sora_refs.pdf.verify import verify_file
+from sora_refs.library.importer import identify_file
 m = load_manifest(sys.argv[2])
 rows = json.loads(Path(sys.argv[1]).read_text())
 verify_file(Path(rows[0]["path"]), m.find(str(rows[0]["claims"])))  # warm the workers
@@ -89,7 +89,7 @@ def main() -> None:
                     help="checkout of sora-refs to measure (default: this one)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from sora_refs.manifest import load_manifest
+    from sora_refs.readinglist.manifest import load_manifest
     from tests.corpus import corpus
 
     manifest = ROOT / "refs.yaml"

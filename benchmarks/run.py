@@ -29,7 +29,7 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 import fetch as cold  # noqa: E402
 import startup  # noqa: E402
 
-from sora_refs.manifest import load_manifest  # noqa: E402
+from sora_refs.readinglist.manifest import load_manifest  # noqa: E402
 from tests.conftest import Web  # noqa: E402
 from tests.pdfs import make_pdf  # noqa: E402
 

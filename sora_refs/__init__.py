@@ -12,10 +12,10 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Category": "sora_refs.manifest",
-    "Manifest": "sora_refs.manifest",
-    "Reference": "sora_refs.manifest",
-    "load_manifest": "sora_refs.manifest",
+    "Category": "sora_refs.readinglist.manifest",
+    "Manifest": "sora_refs.readinglist.manifest",
+    "Reference": "sora_refs.readinglist.manifest",
+    "load_manifest": "sora_refs.readinglist.manifest",
     "SoraRefsError": "sora_refs.errors",
 }
 __all__ = ["Category", "Manifest", "Reference", "SoraRefsError", "__version__", "load_manifest"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from sora_refs.manifest import Manifest
+from sora_refs.readinglist.manifest import Manifest
 from tests.feeds import Paper, feed
 
 # Papers whose titles share most words with a reference, by the same first authors, or

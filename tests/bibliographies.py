@@ -12,7 +12,7 @@ BibTeX (with a broken entry), and PDFs with a References section in two styles.
 
 from __future__ import annotations
 
-from sora_refs.manifest import Manifest, Reference
+from sora_refs.readinglist.manifest import Manifest, Reference
 
 VENUES = {
     "NeurIPS": "Advances in neural information processing systems",

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import settings
 from typer.testing import CliRunner
 
-from sora_refs.manifest import Manifest, load_manifest
+from sora_refs.readinglist.manifest import Manifest, load_manifest
 from tests.httpserver import Host, Request, Resource
 from tests.pdfs import pdf_for
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-from sora_refs.manifest import Manifest, Reference
+from sora_refs.readinglist.manifest import Manifest, Reference
 from tests.pdfs import ABSTRACT, SLIDE, make_pdf
 
 PORTUGUESE = (

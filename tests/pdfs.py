@@ -12,7 +12,7 @@ import random
 import textwrap
 import unicodedata
 
-from sora_refs.manifest import Reference
+from sora_refs.readinglist.manifest import Reference
 
 
 def _pdf_string(text: str) -> bytes:

@@ -11,7 +11,7 @@ import pytest
 
 import sora_refs.defaults
 from sora_refs.cli import app
-from sora_refs.manifest import load_manifest
+from sora_refs.readinglist.manifest import load_manifest
 from tests.conftest import REAL_MANIFEST
 from tests.feeds import Paper, error_feed, feed, paper_for
 

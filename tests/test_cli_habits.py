@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sora_refs.cli import app
-from sora_refs.manifest import load_manifest
+from sora_refs.readinglist.manifest import load_manifest
 from tests.conftest import REAL_MANIFEST, subprocess_env
 
 # ---------------------------------------------------------------- terminals
@@ -55,7 +55,7 @@ def test_the_fetch_table_fits_every_width_without_splitting_words(runner, web, t
 def test_the_live_display_shows_active_downloads_and_what_waits(tmp_path) -> None:
     from rich.console import Console
 
-    from sora_refs.render import RichEvents
+    from sora_refs.cli.render import RichEvents
 
     m = load_manifest(REAL_MANIFEST)
     console = Console(file=io.StringIO(), width=60, force_terminal=True, color_system=None)
@@ -226,7 +226,7 @@ def test_init_creates_missing_folders(runner, tmp_path) -> None:
 
 
 def test_a_cache_made_under_other_rules_is_not_served(tmp_path, monkeypatch) -> None:
-    from sora_refs import manifest as mod
+    from sora_refs.readinglist import manifest as mod
 
     path = tmp_path / "list.yaml"
     path.write_text(REAL_MANIFEST.read_text(encoding="utf-8"), encoding="utf-8")
@@ -246,7 +246,7 @@ def test_a_cache_made_under_other_rules_is_not_served(tmp_path, monkeypatch) -> 
     ("win32", "AppData/Local/sora-refs/Cache")])
 def test_the_cache_folder_is_the_platforms(monkeypatch, tmp_path, platform: str,
                                           expected: str) -> None:
-    from sora_refs.manifest import cache_dir
+    from sora_refs.readinglist.manifest import cache_dir
 
     for var in ("SORA_REFS_CACHE", "XDG_CACHE_HOME", "LOCALAPPDATA"):
         monkeypatch.delenv(var, raising=False)

@@ -88,7 +88,7 @@ def test_json_has_the_documented_shape(runner) -> None:
 
 
 def test_json_round_trips_to_the_manifest(runner) -> None:
-    from sora_refs.manifest import load_manifest
+    from sora_refs.readinglist.manifest import load_manifest
 
     data = _json(runner, ["list", "--json"])
     assert data == [r.as_dict() for r in load_manifest(REAL_MANIFEST).references]
@@ -215,7 +215,7 @@ def test_headline_facts_fit_the_list_at_hand(runner, tmp_path) -> None:
 
 
 def test_shares_round_half_up(runner, tmp_path) -> None:
-    from sora_refs.tables import percent
+    from sora_refs.cli.tables import percent
 
     assert [percent(x) for x in (4 / 32, 12 / 32, 0.005, 0.125, 0.5, 1.0)] == [
         "13%", "38%", "1%", "13%", "50%", "100%"]

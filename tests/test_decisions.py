@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sora_refs.classify import Action, Sent, classify
-from sora_refs.hosts import HostGate, HostRule, Hosts, Slots
-from sora_refs.retry import RetryPolicy
+from sora_refs.net.classify import Action, Sent, classify
+from sora_refs.net.hosts import HostGate, HostRule, Hosts, Slots
+from sora_refs.net.retry import RetryPolicy
 from tests.conftest import subprocess_env
 
 MAX = 1 << 30
@@ -181,11 +181,11 @@ def test_offline_is_all_hosts_unreachable_and_none_answering() -> None:
 
 def test_an_unexpected_error_fails_one_reference_not_the_run(web, tmp_path, small_manifest,
                                                              monkeypatch) -> None:
-    from sora_refs import fetch as fetch_mod
-    from sora_refs.download import Options
-    from sora_refs.fetch import fetch, make_plans
-    from sora_refs.manifest import load_manifest
-    from sora_refs.sources import parse_mirrors
+    from sora_refs.library import fetch as fetch_mod
+    from sora_refs.library.fetch import fetch, make_plans
+    from sora_refs.net.download import Options
+    from sora_refs.net.mirrors import parse_mirrors
+    from sora_refs.readinglist.manifest import load_manifest
 
     m = load_manifest(small_manifest)
     web.serve_manifest(m)
@@ -208,9 +208,9 @@ def test_an_unexpected_error_fails_one_reference_not_the_run(web, tmp_path, smal
 
 
 def _crash(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    code = ("import sora_refs.cli as c, sys\n"
+    code = ("import sora_refs.cli.base as c, sys\n"
             "def boom(*a, **k): raise RuntimeError('something impossible')\n"
-            "import sora_refs.stats as s; s.compute = boom\n"
+            "import sora_refs.readinglist.stats as s; s.compute = boom\n"
             "sys.argv = ['sora-refs', *sys.argv[1:]]\n"
             "c.main()\n")
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,

@@ -15,14 +15,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sora_refs.classify import content_range as _content_range
-from sora_refs.classify import retry_after as _retry_after
-from sora_refs.download import Options
 from sora_refs.errors import UsageError
-from sora_refs.fetch import candidate_urls, fetch, make_plans
-from sora_refs.library import LOCK_NAME, inside, relative_path
-from sora_refs.manifest import load_manifest
-from sora_refs.sources import parse_mirrors, rewrite
+from sora_refs.library.fetch import candidate_urls, fetch, make_plans
+from sora_refs.library.layout import LOCK_NAME, inside, relative_path
+from sora_refs.net.classify import content_range as _content_range
+from sora_refs.net.classify import retry_after as _retry_after
+from sora_refs.net.download import Options
+from sora_refs.net.mirrors import parse_mirrors, rewrite
+from sora_refs.readinglist.manifest import load_manifest
 from sora_refs.text import slugify
 from tests.conftest import ROOT, numbered_manifest, subprocess_env
 from tests.pdfs import make_pdf, pdf_for
@@ -108,7 +108,7 @@ def test_content_range_parsing(start: int, length: int) -> None:
 
 
 def _run(plans, dest, web, **opts):
-    from sora_refs.sources import parse_mirrors
+    from sora_refs.net.mirrors import parse_mirrors
 
     mirrors = parse_mirrors([a for a in web.mirror_args() if a != "--mirror"])
     return asyncio.run(fetch(plans, dest, Options(**opts), mirrors))
@@ -215,7 +215,7 @@ def test_ctrl_c_stops_fast_keeps_progress_and_resumes(web, tmp_path: Path,
 def test_generated_pdfs_verify_against_their_own_reference_only(real_manifest,
                                                                  tmp_path: Path) -> None:
     from sora_refs.errors import VerificationError
-    from sora_refs.verify import check_facts, read_pdf, verify_file
+    from sora_refs.pdf.verify import check_facts, read_pdf, verify_file
 
     refs = real_manifest.references
     for ref in refs:
@@ -232,7 +232,7 @@ def test_generated_pdfs_verify_against_their_own_reference_only(real_manifest,
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "realpdfs").is_dir(),
                     reason="../shared/realpdfs is not here")
 def test_real_pdfs_verify_as_their_paper(real_manifest) -> None:
-    from sora_refs.verify import verify_file
+    from sora_refs.pdf.verify import verify_file
 
     by_id = {r.arxiv: r for r in real_manifest.references if r.arxiv}
     for pdf in sorted((ROOT.parent / "shared" / "realpdfs").glob("*.pdf")):
@@ -280,7 +280,7 @@ def test_writer_keeps_the_body_in_order_and_in_one_piece(chunks: list[bytes],
     import hashlib
     import io
 
-    from sora_refs.parts import PartWriter
+    from sora_refs.net.parts import PartWriter
 
     async def run() -> tuple[bytes, str]:
         fh = io.BytesIO()
@@ -316,9 +316,9 @@ def test_a_host_failing_many_attempts_in_a_row_is_given_up_early(web, tmp_path: 
 
 
 def test_a_success_ends_the_streak(web, tmp_path: Path) -> None:
-    from sora_refs.download import Engine
-    from sora_refs.hosts import Hosts
-    from sora_refs.transport import Router, async_client
+    from sora_refs.net.download import Engine
+    from sora_refs.net.hosts import Hosts
+    from sora_refs.net.transport import Router, async_client
 
     body = make_pdf("Some Paper")
     for name in ("x", "y"):

@@ -14,8 +14,8 @@ import rispy
 from pybtex.database import parse_string as pybtex_parse
 
 from sora_refs.cli import app
-from sora_refs.library import relative_path
-from sora_refs.manifest import load_manifest
+from sora_refs.library.layout import relative_path
+from sora_refs.readinglist.manifest import load_manifest
 from tests.pdfs import pdf_for
 
 
@@ -131,7 +131,7 @@ def test_file_fields_link_the_pdfs_the_way_zotero_reads_them(runner, library, tm
 
 
 def test_the_zotero_reader_splits_several_files() -> None:
-    from sora_refs.export import zotero_file_field
+    from sora_refs.readinglist.export import zotero_file_field
 
     raw = zotero_file_field([("A: first; {x}", "a/b;c.pdf"), ("B $", "d\\e:f.pdf")])
     assert _zotero_file_records(raw) == [

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import sora_refs.defaults
 from sora_refs.cli import app
-from sora_refs.library import LOCK_NAME, RUN_LOCK_NAME, relative_path
-from sora_refs.manifest import load_manifest
+from sora_refs.library.layout import LOCK_NAME, RUN_LOCK_NAME, relative_path
+from sora_refs.readinglist.manifest import load_manifest
 from tests.conftest import Web, numbered_manifest, subprocess_env
 from tests.pdfs import make_pdf, pdf_for
 
@@ -404,9 +404,9 @@ def test_a_filter_blocking_some_hosts_is_not_offline(runner, web, tmp_path,
     must wait for arXiv rather than call the machine offline."""
     import asyncio
 
-    from sora_refs.download import Options
-    from sora_refs.fetch import fetch, make_plans
-    from sora_refs.sources import parse_mirrors
+    from sora_refs.library.fetch import fetch, make_plans
+    from sora_refs.net.download import Options
+    from sora_refs.net.mirrors import parse_mirrors
 
     m = load_manifest(small_manifest)
     web.serve_manifest(m)
@@ -492,7 +492,7 @@ def test_a_full_disk_keeps_the_outcome_and_says_what_happened(runner, web, tmp_p
                                                              monkeypatch) -> None:
     import errno
 
-    from sora_refs import library
+    from sora_refs.library import layout as library
 
     web.serve_manifest(load_manifest(small_manifest))
     real = library.atomic_write
@@ -604,9 +604,9 @@ def test_a_redirect_into_a_private_network_is_refused(runner, web, tmp_path,
 def test_errors_name_the_hop_that_failed(web, tmp_path) -> None:
     import asyncio
 
-    from sora_refs.download import Options
-    from sora_refs.fetch import fetch, make_plans
-    from sora_refs.sources import parse_mirrors
+    from sora_refs.library.fetch import fetch, make_plans
+    from sora_refs.net.download import Options
+    from sora_refs.net.mirrors import parse_mirrors
 
     manifest = numbered_manifest(tmp_path, 1, "https://venue.example.org/{i}.pdf")
     m = load_manifest(manifest)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from sora_refs.cli import app
-from sora_refs.library import LOCK_NAME, LockFile, relative_path, run_lock
-from sora_refs.manifest import load_manifest
+from sora_refs.library.layout import LOCK_NAME, LockFile, relative_path, run_lock
+from sora_refs.readinglist.manifest import load_manifest
 from tests.conftest import SMALL_MANIFEST, Web, numbered_manifest
 from tests.pdfs import make_pdf, pdf_for
 
@@ -306,7 +306,7 @@ def test_per_host_limit_and_delay_are_kept(runner, web, tmp_path) -> None:
 
 
 def test_arxivs_rule_is_one_connection_three_seconds_apart() -> None:
-    from sora_refs.hosts import HostRule, rule_for
+    from sora_refs.net.hosts import HostRule, rule_for
 
     assert rule_for("arxiv.org") == rule_for("export.arxiv.org:443") == HostRule(1, 3.0)
     assert rule_for("proceedings.mlr.press") == HostRule(4, 0.0)
@@ -318,7 +318,7 @@ def test_an_arxiv_mirror_gets_arxivs_rule(runner, web, tmp_path, monkeypatch) ->
     """Host rules go by the host a URL names, not where --mirror sends it: the loopback
     stand-in for arxiv.org gets arXiv's rule (here shortened to 0.4 s), redirect hops
     included, while a venue mirrored to the same kind of address does not."""
-    from sora_refs import hosts
+    from sora_refs.net import hosts
 
     monkeypatch.setitem(hosts.RULES, "arxiv.org", hosts.HostRule(1, 0.4))
     manifest = numbered_manifest(tmp_path, 3, "https://arxiv.org/pdf/2001.{i:05d}",

@@ -13,11 +13,11 @@ import pytest
 
 from sora_refs.cli import app
 from sora_refs.errors import VerificationError
-from sora_refs.evidence import Page, judge
-from sora_refs.importer import identify_file
-from sora_refs.library import LOCK_NAME, relative_path
-from sora_refs.pdfcheck import PdfFacts
-from sora_refs.verify import verify_file
+from sora_refs.library.importer import identify_file
+from sora_refs.library.layout import LOCK_NAME, relative_path
+from sora_refs.pdf.evidence import Page, judge
+from sora_refs.pdf.reader import PdfFacts
+from sora_refs.pdf.verify import verify_file
 from tests.conftest import SHARED, Web
 from tests.corpus import Sample, corpus
 from tests.pdfs import make_pdf

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sora_refs.arxiv_meta import Record
-from sora_refs.citations import Citation, document, extract, parse_entry
+from sora_refs.bibliography.arxiv_api import Record
+from sora_refs.bibliography.citations import Citation, document, extract, parse_entry
+from sora_refs.bibliography.resolvers.arxiv import judge
 from sora_refs.cli import app
-from sora_refs.manifest import load_manifest
-from sora_refs.resolve import judge
+from sora_refs.readinglist.manifest import load_manifest
 from tests import bibliographies as B
 from tests.arxiv_standin import DECOYS, StandIn, papers_of
 
@@ -292,7 +292,7 @@ def test_bad_sources_are_clear_errors_and_write_nothing(runner, arxiv, tmp_path)
 
 def test_a_decompression_bomb_e_print_stops_at_the_cap(runner, arxiv, tmp_path,
                                                        monkeypatch) -> None:
-    from sora_refs import init_from
+    from sora_refs.bibliography import init_from
 
     monkeypatch.setattr(init_from, "EPRINT_MAX", 1 << 20)
     arxiv.files["/e-print/2212.09748"] = gzip.compress(b"\0" * (8 << 20))

@@ -14,9 +14,9 @@ import pytest
 
 from sora_refs.cli import app
 from sora_refs.errors import VerificationError
-from sora_refs.library import LockFile, relative_path
-from sora_refs.manifest import load_manifest
-from sora_refs.pdfcheck import Pool
+from sora_refs.library.layout import LockFile, relative_path
+from sora_refs.pdf.reader import Pool
+from sora_refs.readinglist.manifest import load_manifest
 from tests.corpus import annotated
 from tests.pdfs import make_pdf, pdf_for
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sora_refs.cli import app
 from sora_refs.errors import ManifestError, UsageError
-from sora_refs.manifest import ARXIV_RE, load_manifest, parse_manifest
+from sora_refs.readinglist.manifest import ARXIV_RE, load_manifest, parse_manifest
 from tests.conftest import REAL_MANIFEST, SMALL_MANIFEST
 
 # ---------------------------------------------------------------- the real data
@@ -217,7 +217,7 @@ def test_dropping_any_line_never_crashes(index: int) -> None:
 def test_manifests_are_cached_and_the_cache_follows_the_bytes(tmp_path, monkeypatch) -> None:
     import os
 
-    from sora_refs import manifest as mod
+    from sora_refs.readinglist import manifest as mod
     from tests.conftest import numbered_manifest
 
     cache = tmp_path / "cache"

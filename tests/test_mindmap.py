@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from sora_refs.cli import app
-from sora_refs.manifest import load_manifest
-from sora_refs.mindmap import tree_mermaid
+from sora_refs.readinglist.manifest import load_manifest
+from sora_refs.readinglist.mindmap import tree_mermaid
 from tests.conftest import ROOT
 
 PARSE = """

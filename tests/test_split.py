@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sora_refs.download import Options
-from sora_refs.fetch import fetch, make_plans
-from sora_refs.manifest import load_manifest
-from sora_refs.sources import parse_mirrors
+from sora_refs.library.fetch import fetch, make_plans
+from sora_refs.net.download import Options
+from sora_refs.net.mirrors import parse_mirrors
+from sora_refs.readinglist.manifest import load_manifest
 from tests.pdfs import make_pdf
 
 SIZE = 1_500_000
@@ -143,7 +143,7 @@ def test_a_disk_error_while_joining(web, tmp_path, small_manifest, monkeypatch, 
     append failing (it joins its own helpers' segments) only loses that helper."""
     import errno
 
-    from sora_refs import parts
+    from sora_refs.net import parts
 
     real = parts.append_file
     failed = []

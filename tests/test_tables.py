@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sora_refs.manifest import load_manifest
-from sora_refs.tables import Column, Terminal, cell_width, reference_table, table, wrap
+from sora_refs.cli.tables import Column, Terminal, cell_width, reference_table, table, wrap
+from sora_refs.readinglist.manifest import load_manifest
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

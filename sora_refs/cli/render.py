@@ -1,0 +1,474 @@
+"""Rich renderables for the terminal: the detail view, the mind-map tree, fetch progress
+and the tables of fetch, verify, import and check.
+
+``list`` and ``stats`` are drawn by :mod:`sora_refs.cli.tables`, without rich, for speed.
+
+Functions here build renderables and return them; :mod:`sora_refs.cli` decides
+which console they go to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from sora_refs.cli.tables import STATUS_STYLE, human_bytes
+from sora_refs.readinglist.manifest import Category, Manifest, Reference
+from sora_refs.text import middle, printable, shorten
+
+
+def reference_detail(ref: Reference, manifest: Manifest,
+                     filed: tuple[Path, str] | None = None) -> RenderableType:
+    chain = manifest.category_chain(ref.category)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("Number", str(ref.n))
+    grid.add_row("Key", ref.key)
+    grid.add_row("Title", Text(ref.title, style="bold"))
+    grid.add_row("Authors", ", ".join(ref.authors))
+    grid.add_row("Cited as", f"{ref.venue} {ref.year}")
+    grid.add_row("Published", ref.published_where)
+    grid.add_row("arXiv", ref.arxiv or "—")
+    grid.add_row("Category", " › ".join(
+        f"{c.en} ({c.zh})" if c.zh else c.en for c in chain) + f"  [{ref.category}]")
+    grid.add_row("Why cited", ref.note)
+    # URLs and paths get lines of their own, never wrapped: they must survive copy
+    # and paste (a terminal narrower than one shows it folded, but as one line).
+    lines: list[RenderableType] = [grid]
+    for i, url in enumerate(ref.urls):
+        lines.append(_long_line("PDF" if i == 0 else "", url))
+    if filed is not None:
+        path, status = filed
+        state = {"ok": "filed and verified", "unverified": "a file is there, not verified "
+                 "yet (sora-refs verify)", "missing": "not fetched yet (sora-refs fetch "
+                 f"{ref.n})"}.get(status, status)
+        lines.append(_long_line("File", str(path)))
+        lines.append(_long_line("", state, STATUS_STYLE.get(status, "")))
+    return Group(*lines)
+
+
+def _long_line(label: str, value: str, style: str = "") -> Text:
+    text = Text(f"{label:<9}  ", style="bold", no_wrap=True, overflow="ignore")
+    text.append(printable(value), style=style)
+    return text
+
+
+def tree_view(manifest: Manifest, refs: Sequence[Reference], prune: bool = False) -> Tree:
+    """The mind map as a rich tree; ``prune`` drops empty categories."""
+    def count(cat: Category) -> int:
+        return sum(1 for r in refs
+                   if r.category == cat.path or r.category.startswith(cat.path + "/"))
+
+    root = Tree(Text(f"{manifest.title} ({len(refs)})", style="bold"))
+
+    def add(parent: Tree, cat: Category) -> None:
+        if prune and not count(cat):
+            return
+        label = Text(cat.en, style="bold")
+        if cat.zh:
+            label.append(f" {cat.zh}", style="dim")
+        label.append(f" ({count(cat)})")
+        node = parent.add(label)
+        for child in cat.children:
+            add(node, child)
+        for r in refs:
+            if r.category == cat.path:
+                node.add(Text(f"{r.n}. {r.title} — {r.first_author_surname} {r.year}, {r.venue}"))
+
+    for block in manifest.categories:
+        add(root, block)
+    return root
+
+
+# ---------------------------------------------------------------- fetch
+
+_STATUS_STYLE = {"downloaded": "green", "resumed": "green", "present": "cyan",
+                 "failed": "bold red", "interrupted": "yellow", "planned": "magenta"}
+
+
+# Above this many references the summary table lists only those that need attention
+# (a 2,000-row table helps nobody and takes seconds to lay out); --json has them all.
+SUMMARY_ROWS = 200
+
+
+@dataclass(frozen=True)
+class Col:
+    """A table column: its header, how much room it needs at least, and how soon it is
+    dropped when the terminal is narrow (lower ``keep`` goes first)."""
+
+    header: str
+    need: int
+    keep: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def fitted(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int,
+           **table_kw: Any) -> Table:
+    """A table with the columns that fit in ``width``, dropping the least needed first:
+    on a 60-column terminal Source and Time go, so titles keep whole words."""
+    chosen = list(range(len(cols)))
+    while len(chosen) > 1 and sum(cols[i].need + 2 for i in chosen) > width:
+        chosen.remove(min(chosen, key=lambda i: cols[i].keep))
+    # The table takes the whole width, so its title and wide columns get every column
+    # there is (and the widths computed below are the ones rich gives).
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", expand=True, **table_kw)
+    for i in chosen:
+        table.add_column(cols[i].header, **cols[i].options)
+    # What a ratio column will get: a cell given as a function of that width (a path
+    # to shorten in its middle) is made to fit it.
+    ratios = {i: cols[i].options.get("ratio", 0) for i in chosen}
+    fixed = sum(cols[i].need + 2 for i in chosen if not ratios[i])
+    share = max(0, width - fixed - 2) / max(1, sum(ratios.values()))
+    room = {i: int(share * ratios[i]) - 3 if ratios[i] else cols[i].need for i in chosen}
+    for row in rows:
+        table.add_row(*(row[i](room[i]) if callable(row[i]) else row[i] for i in chosen))
+    return table
+
+
+def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str,
+                  width: int = 100) -> RenderableType:
+    """The table printed after a fetch: one row per reference, reasons for failures."""
+    from urllib.parse import urlsplit
+
+    cols = [
+        Col("#", 3, 9, {"justify": "right", "no_wrap": True}),
+        Col("Title", 24, 10, {"ratio": 3}),
+        Col("Status", 11, 9, {"no_wrap": True}),
+        Col("Source", 16, 3, {"no_wrap": True}),
+        Col("Size", 8, 5, {"justify": "right", "no_wrap": True}),
+        Col("Pages", 5, 2, {"justify": "right", "no_wrap": True}),
+        Col("Time", 6, 1, {"justify": "right", "no_wrap": True}),
+    ]
+    counts: dict[str, int] = {}
+    total_bytes = 0
+    many = len(outcomes) > SUMMARY_ROWS
+    rows = []
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+        total_bytes += o.bytes or 0
+        if many and o.status in ("downloaded", "present"):
+            continue
+        host = urlsplit(o.source or o.url).hostname if (o.source or o.url) else "—"
+        seconds = f"{o.seconds:.1f} s" if o.status in ("downloaded", "resumed") else ""
+        rows.append([str(o.ref.n), printable(o.ref.short_title(44)),
+                     Text(o.status, style=_STATUS_STYLE.get(o.status, "")),
+                     middle(host or "—", 22), human_bytes(o.bytes),
+                     str(o.pages) if o.pages else "—", seconds])
+    table = fitted(cols, rows, width, title=middle(f"sora-refs fetch → {dest}", width))
+    parts = [f"{counts.get(s, 0)} {s}" for s in
+             ("downloaded", "resumed", "present", "failed", "interrupted", "planned")
+             if counts.get(s)]
+    n = len(outcomes)
+    done = ", ".join(parts) or "nothing to do"
+    these = "this one" if n == 1 else f"these {n}"
+    table.caption = (f"{n} reference{'s' if n != 1 else ''}: {done}; "
+                     f"{human_bytes(total_bytes)} on disk for {these}; {elapsed:.1f} s")
+    if many:
+        table.caption += " (downloaded and present ones not listed; --json has every row)"
+    notes = _failure_notes(outcomes)
+    for o in outcomes:
+        if o.note:
+            notes.append(Text(printable(f"{o.ref.n}. {o.note}"), style="yellow"))
+    if not notes:
+        return table
+    return Group(table, *notes)
+
+
+def _failure_notes(outcomes: Sequence[Any]) -> list[RenderableType]:
+    """Why references failed (or, in a dry run, the plan), identical reasons told once.
+
+    Thirty references failing for one reason ("cannot connect to arxiv.org") are one
+    paragraph naming the thirty, not thirty paragraphs.
+    """
+    from rich.padding import Padding
+
+    groups: dict[tuple[str, ...], list[Any]] = {}
+    for o in outcomes:
+        if o.status in ("failed", "planned") and (o.tried or o.error):
+            groups.setdefault(tuple(o.tried or [o.error]), []).append(o)
+    if not groups:
+        return []
+    failed = any(o.status == "failed" for o in outcomes)
+    notes: list[RenderableType] = [Text("Why they failed:" if failed else "Plan:",
+                                        style="bold")]
+    for reasons, refs in groups.items():
+        style = "red" if refs[0].status == "failed" else ""
+        if len(refs) == 1:
+            head = f"{refs[0].ref.n}. {refs[0].ref.title}"
+        else:
+            head = f"{len(refs)} references: " + ", ".join(str(o.ref.n) for o in refs)
+        notes.append(Text(printable(head), style="bold"))
+        for reason in reasons:
+            notes.append(Padding(Text(printable(reason), style=style), (0, 0, 0, 3)))
+    return notes
+
+
+class LineEvents:
+    """Progress for a log or a pipe: one line per finished reference, no animation."""
+
+    def __init__(self, console: Any, total: int) -> None:
+        self.console = console
+        self.total = total
+        self.done = 0
+
+    def start(self, ref: Reference, url: str) -> None:
+        pass
+
+    def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
+        pass
+
+    def waiting(self, ref: Reference, seconds: float, why: str) -> None:
+        self.console.file.write(printable(f"  waiting {seconds:.0f} s: {why} "
+                                          f"(for {ref.n}. {ref.short_title(40)})") + "\n")
+        self.console.file.flush()
+
+    def finish(self, outcome: Any) -> None:
+        self.done += 1
+        o = outcome
+        if o.status == "failed":
+            detail = printable(o.error or "")
+        elif o.pages:
+            detail = f"{human_bytes(o.bytes)}, {o.pages} page{'s' if o.pages != 1 else ''}"
+        else:
+            detail = ""
+        # Plain writes: rich's layout engine is wasted on one log line per paper.
+        self.console.file.write(
+            f"[{self.done:>{len(str(self.total))}}/{self.total}] {o.status:<10} "
+            f"{o.ref.n}. {o.ref.short_title(50)}" + (f" ({detail})" if detail else "") + "\n")
+        self.console.file.flush()
+
+
+class RichEvents:
+    """A live display on a terminal: the overall bar, one line per download that is
+    receiving bytes, and one line for what waits and why ("arxiv.org: 3 waiting,
+    next request in 2 s"). Narrow terminals get fewer columns, never squeezed ones."""
+
+    def __init__(self, console: Any, total: int) -> None:
+        from rich.console import Group
+        from rich.live import Live
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.narrow = console.width < 80
+        columns: list[ProgressColumn] = [
+            TextColumn("{task.description}", markup=False, table_column=None),
+            BarColumn(bar_width=8 if self.narrow else 20), DownloadColumn()]
+        if not self.narrow:
+            columns += [TransferSpeedColumn(), TimeRemainingColumn()]
+        self.progress = Progress(*columns, console=console, transient=True)
+        self.overall = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), console=console)
+        self._overall_task = self.overall.add_task("references", total=total)
+        self._tasks: dict[int, Any] = {}
+        self._labels: dict[int, str] = {}
+        self.queue = _QueueLine()
+        self.live = Live(Group(self.overall, self.progress, self.queue), console=console,
+                         refresh_per_second=8, transient=True)
+
+    def __enter__(self) -> RichEvents:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.live.__exit__(*exc)
+
+    def attach(self, queue: Any) -> None:
+        """``queue()`` says what waits and why; the display asks it at each refresh."""
+        self.queue.source = queue
+
+    def start(self, ref: Reference, url: str) -> None:
+        """A reference is about to ask ``url``; its line appears when bytes arrive."""
+        from urllib.parse import urlsplit
+
+        title = printable(ref.short_title(18 if self.narrow else 30))
+        host = middle(urlsplit(url).hostname or "", 14 if self.narrow else 22)
+        self._labels[ref.n] = f"{ref.n:>2}. {title}" + ("" if self.narrow else f"  {host}")
+        task = self._tasks.pop(ref.n, None)
+        if task is not None:  # the next URL after a failed one
+            self.progress.remove_task(task)
+
+    def waiting(self, ref: Reference, seconds: float, why: str) -> None:
+        self.progress.console.print(Text(printable(f"waiting {seconds:.0f} s: {why}"),
+                                         style="dim"))
+
+    def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
+        task = self._tasks.get(ref.n)
+        if task is None:
+            label = self._labels.get(ref.n, f"{ref.n:>2}.")
+            task = self._tasks[ref.n] = self.progress.add_task(label, total=total)
+        if total is not None or offset:
+            self.progress.update(task, total=total, completed=offset or None)
+        if new_bytes:
+            self.progress.advance(task, new_bytes)
+
+    def finish(self, outcome: Any) -> None:
+        task = self._tasks.pop(outcome.ref.n, None)
+        self._labels.pop(outcome.ref.n, None)
+        if task is not None:
+            self.progress.remove_task(task)
+        self.overall.advance(self._overall_task)
+
+
+class _QueueLine:
+    """The line under the downloads: what is queued and why (empty when nothing is)."""
+
+    def __init__(self) -> None:
+        self.source: Any = None
+
+    def __rich__(self) -> Text:
+        text = self.source() if self.source is not None else ""
+        return Text(printable(text), style="dim", no_wrap=True, overflow="ellipsis")
+
+
+# ---------------------------------------------------------------- verify and import
+
+
+
+def verify_view(items: Sequence[Any], dest: str, width: int = 100) -> RenderableType:
+    """One row per reference, then stray files; details for anything not ok."""
+    cols = [
+        Col("#", 3, 9, {"justify": "right", "no_wrap": True}),
+        Col("Title / file", 24, 10, {"ratio": 3}),
+        Col("Status", 11, 9, {"no_wrap": True}),
+        Col("Size", 8, 5, {"justify": "right", "no_wrap": True}),
+        Col("Pages", 5, 2, {"justify": "right", "no_wrap": True}),
+    ]
+    counts: dict[str, int] = {}
+    notes: list[RenderableType] = []
+    rows = []
+    from rich.padding import Padding
+
+    for it in items:
+        counts[it.status] = counts.get(it.status, 0) + 1
+        label: Any = (printable(it.ref.short_title(48)) if it.ref
+                      else _fit(_shown(it.path, dest)))
+        rows.append([str(it.ref.n) if it.ref else "", label,
+                     Text(it.status, style=STATUS_STYLE.get(it.status, "")),
+                     human_bytes(it.bytes), str(it.pages) if it.pages else "—"])
+        if it.status not in ("ok", "missing") and it.detail:
+            head = f"{it.ref.n}. {it.ref.title}" if it.ref else _shown(it.path, dest)
+            notes.append(Text(printable(f"{head} — {it.status}"), style="bold"))
+            notes.append(Padding(Text(printable(it.detail)), (0, 0, 0, 3)))
+    table = fitted(cols, rows, width, title=middle(f"sora-refs verify {dest}", width))
+    table.caption = ", ".join(f"{n} {s}" for s, n in counts.items())
+    return Group(table, *notes) if notes else table
+
+
+def _fit(path: str, after: str = "") -> Any:
+    """A cell that shortens ``path`` in its middle to the column's width."""
+    return lambda room: middle(printable(path), max(8, room)) + printable(after)
+
+
+def _shown(path: Path | None, dest: str) -> str:
+    """A path as a person looks for it: relative to the library when inside it."""
+    if path is None:
+        return ""
+    try:
+        return str(Path(path).resolve().relative_to(Path(dest).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def import_view(results: Sequence[Any], dest: str, width: int = 100) -> RenderableType:
+    """One row per input; where each went, or why it did not."""
+    cols = [
+        Col("Input", 18, 9, {"ratio": 2, "no_wrap": True}),
+        Col("Status", 11, 10, {"no_wrap": True}),
+        Col("#", 3, 5, {"justify": "right", "no_wrap": True}),
+        Col("How", 11, 2, {"no_wrap": True}),
+        Col("Why / where", 24, 8, {"ratio": 3}),
+    ]
+    counts: dict[str, int] = {}
+    rows: list[list[Any]] = []
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+        filed = r.status in ("imported", "moved", "would-import") and r.path
+        where: Any = (_fit(_shown(r.path, dest), f"; {r.detail}" if r.detail else "")
+                      if filed else printable(r.detail))
+        rows.append([_fit(str(r.input)),
+                     Text(r.status, style=STATUS_STYLE.get(r.status, "")),
+                     str(r.ref.n) if r.ref else "", r.method or "", where])
+    table = fitted(cols, rows, width, title=middle(f"sora-refs import → {dest}", width))
+    table.caption = f"{len(results)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+    return table
+
+
+def check_view(results: Sequence[Any]) -> RenderableType:
+    """The manifest against arXiv: one row per reference, the differences spelled out."""
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", title="sora-refs check (arXiv)")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Title", ratio=3, overflow="fold")
+    table.add_column("arXiv", no_wrap=True)
+    table.add_column("Latest", justify="right", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    style = {"agrees": "green", "differs": "bold red", "missing": "bold red"}
+    notes: list[RenderableType] = []
+    from rich.padding import Padding
+
+    for c in results:
+        table.add_row(str(c.ref.n), c.ref.short_title(48), c.ref.arxiv or "",
+                      f"v{c.record.version}" if c.record else "—",
+                      Text(c.status, style=style.get(c.status, "")))
+        if c.differences:
+            notes.append(Text(f"{c.ref.n}. {c.ref.title}", style="bold"))
+            for field, mine, theirs in c.differences:
+                notes.append(Padding(Text(f"{field}: manifest {mine!r}, arXiv {theirs!r}"),
+                                     (0, 0, 0, 3)))
+    agree = sum(1 for c in results if c.status == "agrees")
+    table.caption = f"{len(results)} references with an arXiv id: {agree} agree"
+    return Group(table, *notes) if notes else table
+
+
+def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType:
+    """The report of `init --from`: one row per reference, then the counts."""
+    style = {"resolved": "green", "ambiguous": "yellow", "unresolved": "bold red"}
+    cols = [
+        Col("#", 3, 9, {"justify": "right", "no_wrap": True}),
+        Col("As printed", 24, 8, {"ratio": 3}),
+        Col("Status", 10, 10, {"no_wrap": True}),
+        Col("How", 12, 3, {"no_wrap": True}),
+        Col("arXiv / URL", 12, 6, {"ratio": 2, "no_wrap": True}),
+        Col("Category", 18, 5, {"ratio": 2, "no_wrap": True}),
+    ]
+    rows: list[list[Any]] = []
+    for r in result.rows:
+        where = r.arxiv or r.url or "—"
+        rows.append([str(r.n), printable(shorten(r.printed, 52)),
+                     Text(r.status, style=style[r.status]),
+                     r.how or "", _fit(where), _fit(r.category.rsplit("/", 1)[-1])])
+    table = fitted(cols, rows, width, title=middle(
+        f"sora-refs init --from {result.source}" + (f" → {path}" if path else ""), width))
+    counts = {s: sum(r.status == s for r in result.rows) for s in style}
+    how = {h: sum(r.how == h for r in result.rows) for h in ("id in text", "title search")}
+    table.caption = (f"{len(result.rows)} references: {counts['resolved']} resolved "
+                     f"({how['id in text']} by an id in the text, {how['title search']} by "
+                     f"title), {counts['ambiguous']} ambiguous, {counts['unresolved']} "
+                     f"unresolved; {result.requests} arXiv requests, {result.cached} answered "
+                     f"from the cache; {result.seconds:.1f} s")
+    notes: list[RenderableType] = [Text(printable(n), style="yellow") for n in result.notes]
+    from rich.padding import Padding
+
+    for r in result.rows:
+        if r.status != "resolved":
+            notes.append(Text(printable(f"{r.n}. {r.printed}"), style="bold"))
+            for line in [r.reason, *r.candidates]:
+                if line:
+                    notes.append(Padding(Text(printable(line)), (0, 0, 0, 3)))
+    return Group(table, *notes) if notes else table

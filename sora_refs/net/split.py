@@ -1,0 +1,234 @@
+"""Tail splitting: idle connections to a host help its largest download finish.
+
+When a host has a spare connection (nobody holds it, waits for it, or was
+promised it) and a download there still has much to receive, the connection
+takes the second half of what that download has left with a bounded ``Range``
+request (with ``If-Range``) into a hidden segment file; the download appends
+the segment when it reaches it. A helper that fails costs only its bytes: the
+download resumes from its own contiguous ``.part``, and that host is not split
+again in the run (see ``defaults.SPLIT_MIN_BYTES`` for when splitting pays).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from sora_refs.net import parts
+from sora_refs.net.classify import Action, Sent, classify
+from sora_refs.net.hosts import HostGate, Hosts
+from sora_refs.net.transport import SENT
+
+if TYPE_CHECKING:
+    import httpx
+
+ByteSink = Callable[[int, int | None, int], None]
+"""Called as ``sink(new_bytes, total_or_None, offset)`` while a body streams."""
+
+
+class HelperFailed(Exception):
+    """A helper connection failed; its download resumes over one connection."""
+
+
+@dataclass(eq=False)
+class Span:
+    """Bytes ``[pos, end)`` one response still has to deliver; ``end`` drops when a
+    helper takes the tail, and ``helpers`` (by start) deliver the rest."""
+
+    url: str
+    gate: HostGate
+    validator: str
+    part: Path
+    total: int
+    sink: ByteSink
+    pos: int
+    end: int
+    helpers: list[Helper] = field(default_factory=list)
+    # When the response's headers came, how long they took, and ``pos`` then:
+    # from these, the rate and what a new request costs on this host.
+    since: float = 0.0
+    wait: float = 0.0
+    first: int = 0
+
+    def worth_splitting(self, now: float, split_min: int) -> bool:
+        """Whether half of what is left outlasts two request round trips, and is big
+        enough to be worth a request at all."""
+        left = self.end - self.pos
+        if left < 2 * split_min:
+            return False
+        got, elapsed = self.pos - self.first, now - self.since
+        if got < 64 * 1024 or elapsed <= 0:
+            return True  # no rate yet: the size alone decides
+        return (left / 2) / (got / elapsed) >= 2 * max(self.wait, 0.01)
+
+
+@dataclass(eq=False)
+class Helper:
+    """A request fetching ``rng`` (from ``start``) into the hidden file ``path``."""
+
+    start: int
+    rng: Span
+    path: Path
+    task: asyncio.Task[None] | None = None
+    started: bool = False
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    """Mark a helper's failure as seen; its download reports it, or has moved on."""
+    if not task.cancelled():
+        task.exception()
+
+
+class Splitter:
+    """Lends spare connections to the largest tails, and joins what they fetch."""
+
+    def __init__(self, client: httpx.AsyncClient, hosts: Hosts, split_min: int,
+                 request: Callable[[str, dict[str, Any]], Any],
+                 guard: Callable[[], Any]) -> None:
+        self.client = client
+        self.hosts = hosts
+        self.jobs = hosts.jobs
+        self.split_min = split_min
+        self._request = request  # builds a GET for a URL with extra headers
+        self._guard = guard      # a fresh minimum-rate guard for a body
+        # Bodies being received, by host, which helpers may split. Kept here rather
+        # than on the host gate, so the gates know nothing of splitting.
+        self._streams: dict[str, list[Span]] = {}
+
+    def watch(self, rng: Span) -> None:
+        self._streams.setdefault(rng.gate.host, []).append(rng)
+        self.lend()
+
+    def unwatch(self, rng: Span) -> None:
+        with contextlib.suppress(ValueError):
+            self._streams.get(rng.gate.host, []).remove(rng)
+
+    def lend(self) -> None:
+        """Start helpers on spare connections, for the largest tails first."""
+        if self.split_min <= 0:
+            return
+        for gate in self.hosts.gates.values():
+            while (not gate.no_split and not gate.given_up and gate.conns.spare() > 0
+                   and self.jobs.spare() > 0):
+                now = asyncio.get_running_loop().time()
+                ready = (r for r in self._streams.get(gate.host, ())
+                         if r.worth_splitting(now, self.split_min))
+                rng = max(ready, key=lambda r: r.end - r.pos, default=None)
+                if rng is None:
+                    break
+                mid = rng.pos + (rng.end - rng.pos) // 2
+                tail = Span(rng.url, gate, rng.validator, rng.part, rng.total, rng.sink, mid,
+                            rng.end)
+                helper = Helper(mid, tail, parts.segment_path(rng.part, mid))
+                rng.end = mid
+                rng.helpers.append(helper)
+                rng.helpers.sort(key=lambda x: x.start)
+                gate.conns.promised += 1
+                self.jobs.promised += 1
+                helper.task = asyncio.create_task(self._help(helper))
+                helper.task.add_done_callback(_retrieve)
+
+    async def join(self, rng: Span, fh: BinaryIO, hasher: Any, got: int) -> int:
+        """Wait for each helper of ``rng`` in order and append its segment to ``fh``.
+
+        Raises:
+            HelperFailed: a helper failed; what it fetched is dropped.
+        """
+        while rng.helpers:
+            helper = rng.helpers[0]
+            assert helper.task is not None
+            try:
+                await asyncio.shield(helper.task)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                rng.gate.no_split = True  # not this URL's fault; no more helpers here
+                raise HelperFailed(f"a second connection for the rest of the file failed "
+                                   f"({_reason(exc)}); resuming over one") from None
+            got += await asyncio.to_thread(parts.append_file, helper.path, fh, hasher)
+            helper.path.unlink(missing_ok=True)
+            rng.helpers.pop(0)
+        return got
+
+    def abandon(self, rng: Span | None) -> None:
+        """Stop every helper of ``rng`` (and theirs) and delete their segments."""
+        if rng is None:
+            return
+        for helper in rng.helpers:
+            self.abandon(helper.rng)
+            if helper.task is not None and not helper.task.done():
+                helper.task.cancel()
+                if not helper.started:  # cancelled before it ran: give its promise back
+                    helper.started = True
+                    helper.rng.gate.conns.promised -= 1
+                    self.jobs.promised -= 1
+            with contextlib.suppress(OSError):
+                helper.path.unlink(missing_ok=True)
+        rng.helpers.clear()
+
+    async def _help(self, helper: Helper) -> None:
+        """Fetch ``helper.rng`` with a bounded Range request into its segment file."""
+        helper.started = True
+        rng = helper.rng
+        rng.gate.conns.promised -= 1
+        self.jobs.promised -= 1
+        try:
+            try:
+                await self._fetch_range(rng, helper.path)
+            finally:
+                self.lend()
+            if rng.helpers:
+                with parts.open_segment(helper.path, append=True) as fh:
+                    await self.join(rng, fh, None, 0)
+        except BaseException:
+            self.abandon(rng)
+            with contextlib.suppress(OSError):
+                helper.path.unlink(missing_ok=True)
+            raise
+
+    async def _fetch_range(self, rng: Span, path: Path) -> None:
+        headers = {"Range": f"bytes={rng.pos}-{rng.end - 1}",
+                   "If-Range": rng.validator.encode("latin-1")}
+        loop = asyncio.get_running_loop()
+        response = await self.client.send(self._request(rng.url, headers), stream=True)
+        asked = response.extensions.get(SENT, loop.time())  # after waiting for the host
+        rng.since = loop.time()
+        rng.wait, rng.first = rng.since - asked, rng.pos
+        try:
+            decision = classify(response.status_code, response.headers.raw,
+                                Sent(rng.pos, rng.validator), max_bytes=rng.total)
+            if decision.action is not Action.RESUME or decision.total != rng.total:
+                raise HelperFailed(f"{rng.gate.host} answered HTTP {response.status_code} to "
+                                   f"a byte range ({decision.reason or 'another file size'})")
+            self.watch(rng)
+            guard = self._guard()
+            try:
+                with parts.open_segment(path) as fh:
+                    out = parts.PartWriter(fh)
+                    try:
+                        async for chunk in response.aiter_raw():
+                            piece = chunk[:rng.end - rng.pos]
+                            guard.feed(len(chunk), rng.gate.host)
+                            await out.write(piece)
+                            rng.pos += len(piece)
+                            rng.sink(len(piece), None, 0)
+                            if rng.pos >= rng.end:
+                                break
+                        await out.flush()
+                    finally:
+                        out.settle()
+            finally:
+                self.unwatch(rng)
+            if rng.pos < rng.end:
+                raise HelperFailed(f"connection closed {rng.end - rng.pos:,} bytes early")
+        finally:
+            await response.aclose()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
