@@ -271,6 +271,9 @@ class Engine:
             failed = url
         return self.router.describe(failed)
 
+    # long: one response's body from first byte to verdict. Its state (hash, offset,
+    # helper spans, the buffered batch) lives across every chunk; split into helpers, it
+    # would travel through each call of the per-chunk loop, the download's hot path.
     async def _receive(self, response: httpx.Response, decision: Decision, url: str,
                        part: Path, side: Path, sink: ByteSink, attempt: int,
                        asked: float) -> _Received:

@@ -1,0 +1,222 @@
+"""Commands that write reading lists: ``check`` (against arXiv), ``add``, ``init``."""
+
+# No ``from __future__ import annotations`` here: typer would then evaluate every
+# option's annotation string of every command at each start (7 ms of a 100 ms budget).
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sora_refs import defaults
+from sora_refs.cli.base import (
+    CategoryOpt,
+    ManifestOpt,
+    MirrorOpt,
+    app,
+    complete_category,
+    handles_errors,
+    load_for,
+    manifest_path,
+    print_view,
+    stderr_console,
+    warn,
+    write_out,
+)
+from sora_refs.errors import UsageError
+
+
+@app.command()
+@handles_errors
+def check(
+    ctx: typer.Context,
+    manifest: ManifestOpt = None,
+    category: CategoryOpt = None,
+    mirror: MirrorOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")
+                       ] = False,
+) -> None:
+    """Compare the manifest with arXiv's metadata; never edits the manifest.
+
+    One batched query to the arXiv API for every reference with an arXiv id. Reports
+    titles, authors, first-version years (only for papers cited as arXiv preprints),
+    newer versions of pinned ids, withdrawn papers and ids arXiv does not know. Exit 0
+    when all agree, 1 when something differs, 2 when the API cannot be reached.
+    """
+    import json
+
+    from sora_refs.bibliography.arxiv_api import check as check_refs
+    from sora_refs.net.mirrors import parse_mirrors
+
+    m = load_for(ctx, manifest)
+    mirrors = parse_mirrors(mirror or [])
+    results = check_refs(m, m.select(category=category), mirrors,
+                         delay=defaults.ARXIV_API_DELAY, retries=defaults.ARXIV_API_RETRIES)
+    if as_json:
+        write_out(json.dumps([c.as_dict() for c in results], ensure_ascii=False, indent=2) + "\n")
+    else:
+        from sora_refs.cli.render import check_view
+
+        print_view(check_view(results))
+    if any(c.status != "agrees" for c in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+@handles_errors
+def add(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[str], typer.Argument(help="arXiv identifiers, e.g. 2212.09748.",
+                                  show_default=False, metavar="ARXIV_ID")
+    ],
+    category: Annotated[
+        str, typer.Option("--category", "-c", metavar="PATH", show_default=False,
+                          autocompletion=complete_category,
+                          help="Exact category path for the new references.")
+    ],
+    manifest: ManifestOpt = None,
+    mirror: MirrorOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the new entries; change nothing.")
+    ] = False,
+) -> None:
+    """Append references to the manifest with their metadata from arXiv.
+
+    Numbers continue after the last reference; keys follow the manifest's style. The
+    file's comments and order are kept: the entries are inserted as text at the end of
+    its references list, and the result is validated before it is written.
+    """
+    from sora_refs.bibliography.arxiv_api import fetch_records
+    from sora_refs.net.mirrors import parse_mirrors
+    from sora_refs.readinglist import editing
+    from sora_refs.readinglist.manifest import packaged_manifest_path
+    from sora_refs.text import ARXIV_RE, arxiv_base
+
+    given = manifest_path(ctx, manifest)
+    packaged = packaged_manifest_path().resolve()
+    if given is not None:
+        editing.check_writable(Path(given))  # before asking arXiv anything
+    if given is None or Path(given).resolve() == packaged:
+        raise UsageError(
+            "add edits a reading list of your own, and none was given: the bundled refs.yaml "
+            "lives inside the installed package, where an edit is lost on the next install. "
+            "Start one with `sora-refs init my-list.yaml`, then `sora-refs --manifest "
+            "my-list.yaml add ID ...` (or set SORA_REFS_MANIFEST).")
+    m = load_for(ctx, manifest)
+    path = Path(given)
+    wanted = []
+    for raw in ids:
+        ident = raw.strip().removeprefix("arXiv:").removeprefix("arxiv:")
+        if not ARXIV_RE.match(ident):
+            raise UsageError(f"{raw!r} is not an arXiv id (expected e.g. 2212.09748).")
+        base = arxiv_base(ident)
+        for r in m.references:
+            if r.arxiv and arxiv_base(r.arxiv) == base:
+                raise UsageError(f"arXiv:{base} is already reference {r.n} ({r.key}) in "
+                                 f"{path.name}.")
+        if base not in wanted:
+            wanted.append(base)
+    category = editing.require_category(m, category)
+    records = fetch_records(wanted, parse_mirrors(mirror or []),
+                            delay=defaults.ARXIV_API_DELAY, retries=defaults.ARXIV_API_RETRIES)
+    missing = [i for i in wanted if i not in records]
+    if missing:
+        raise UsageError(f"arXiv knows no paper with the id {', '.join(missing)}; nothing "
+                         "was added.")
+    entries = editing.add_from_arxiv(m, [records[i] for i in wanted], category)
+    text = path.read_text(encoding="utf-8")
+    new_text = editing.append_references(path, text, entries)
+    if dry_run:
+        write_out("".join(editing.entry_text(e, 2, 4) for e in entries))
+        return
+    editing.write_manifest(path, new_text)
+    for e in entries:
+        stderr_console().print(f"Added {e['n']}. {e['title']} ({e['key']}) to {path}",
+                        highlight=False, markup=False)
+
+
+@app.command()
+@handles_errors
+def init(
+    path: Annotated[Path, typer.Argument(help="The new manifest file.", show_default=False)],
+    title: Annotated[
+        str | None, typer.Option("--title", help="A title for the reading list.",
+                                 show_default=False)
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--from", metavar="SOURCE", show_default=False,
+                     help="Make the list from a paper's bibliography: a web page (URL or "
+                          "saved HTML/Markdown/text), a PDF, an arXiv id or URL, a .bib or "
+                          ".bbl file, or a plain list of citations."),
+    ] = None,
+    mirror: MirrorOpt = None,
+    delay: Annotated[
+        float, typer.Option("--delay", min=0.0, max=600.0,
+                            help="Seconds between arXiv API requests (arXiv asks for 3; "
+                                 "less only for a mirror of your own).")
+    ] = defaults.ARXIV_API_DELAY,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")
+                       ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the manifest instead of writing it.")
+    ] = False,
+) -> None:
+    """Start your own reading list: a small template, or --from a paper's bibliography.
+
+    With --from, every reference is resolved on arXiv (ids in the text in one batched
+    query, the rest by title, under arXiv's rule of one request every 3 s; every answer
+    is cached, so a second run asks nothing) and filed into categories that follow the
+    source's own structure. Exit 0 when every reference resolved, 1 when some did not
+    (the manifest is written all the same, those flagged), 2 for bad input. Never
+    overwrites a file.
+    """
+    if source is None:
+        from sora_refs.readinglist.editing import init as init_manifest
+
+        if dry_run or as_json:
+            raise UsageError("--dry-run and --json go with --from.")
+        init_manifest(path, title)
+        stderr_console().print(f"Created {path}. Next: sora-refs --manifest {path} add ARXIV_ID "
+                        "--category basics", highlight=False, markup=False)
+        return
+    import json
+
+    from sora_refs.bibliography.init_from import run
+    from sora_refs.net.mirrors import parse_mirrors
+
+    if path.exists() and not dry_run:
+        raise UsageError(f"{path} exists already; init never overwrites a file.")
+    mirrors = parse_mirrors(mirror or [])
+    err = stderr_console()
+    result = run(source, title, mirrors, delay,
+                 progress=(lambda message: warn(f"… {message}")) if err.is_terminal or
+                 not as_json else (lambda message: None))
+    if dry_run:
+        write_out(result.text)
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "x", encoding="utf-8") as fh:
+                fh.write(result.text)
+        except FileExistsError:
+            raise UsageError(f"{path} exists already; init never overwrites a file.") from None
+    if as_json:
+        report = {"source": source, "manifest": None if dry_run else str(path.absolute()),
+                  "requests": result.requests, "cached": result.cached,
+                  "seconds": round(result.seconds, 2), "notes": result.notes,
+                  "references": [r.as_dict() for r in result.rows]}
+        if not dry_run:
+            write_out(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        else:
+            warn(json.dumps(report, ensure_ascii=False))
+    else:
+        from sora_refs.cli.render import init_view
+
+        view = init_view(result, None if dry_run else str(path))
+        if dry_run:
+            stderr_console().print(view)
+        else:
+            print_view(view)
+    if not result.complete:
+        raise typer.Exit(1)
