@@ -55,7 +55,7 @@ def test_the_fetch_table_fits_every_width_without_splitting_words(runner, web, t
 def test_the_live_display_shows_active_downloads_and_what_waits(tmp_path) -> None:
     from rich.console import Console
 
-    from sora_refs.cli.render import RichEvents
+    from sora_refs.cli.progress import RichEvents
 
     m = load_manifest(REAL_MANIFEST)
     console = Console(file=io.StringIO(), width=60, force_terminal=True, color_system=None)

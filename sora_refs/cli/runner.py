@@ -106,7 +106,7 @@ def progress_events(err: "Console", total: int, quiet: bool) -> tuple[Any, Any]:
     """Live progress on a terminal, one line per reference otherwise."""
     import contextlib
 
-    from sora_refs.cli.render import LineEvents, RichEvents
+    from sora_refs.cli.progress import LineEvents, RichEvents
 
     if err.is_terminal and not err.is_dumb_terminal:
         live = RichEvents(err, total)
