@@ -226,13 +226,14 @@ def test_init_creates_missing_folders(runner, tmp_path) -> None:
 
 
 def test_a_cache_made_under_other_rules_is_not_served(tmp_path, monkeypatch) -> None:
+    from sora_refs.readinglist import cache
     from sora_refs.readinglist import manifest as mod
 
     path = tmp_path / "list.yaml"
     path.write_text(REAL_MANIFEST.read_text(encoding="utf-8"), encoding="utf-8")
     first = mod.load_manifest(path)
     (cached,) = Path(os.environ["SORA_REFS_CACHE"]).glob("manifest-*.json")
-    monkeypatch.setattr(mod, "SCHEMA", mod.SCHEMA + 1)  # validation rules changed
+    monkeypatch.setattr(cache, "SCHEMA", cache.SCHEMA + 1)  # validation rules changed
     parsed = []
     real = mod.parse_manifest
     monkeypatch.setattr(mod, "parse_manifest", lambda *a: parsed.append(1) or real(*a))

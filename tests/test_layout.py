@@ -88,7 +88,7 @@ def violations(root: Path) -> list[str]:
         for line, target in imports(path, root):
             graph.setdefault(me, set()).add(target)
             theirs = layer_of(target)
-            if target == "sora_refs" or theirs in {mine, "leaf"} and theirs != "root":
+            if target == "sora_refs" or (theirs in {mine, "leaf"} and theirs != "root"):
                 continue
             if theirs not in ALLOWED[mine]:
                 problems.append(f"{rel}:{line}: {mine} imports {target} ({theirs})")

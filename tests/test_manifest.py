@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from sora_refs.cli import app
 from sora_refs.errors import ManifestError, UsageError
-from sora_refs.readinglist.manifest import ARXIV_RE, load_manifest, parse_manifest
+from sora_refs.readinglist.manifest import load_manifest, parse_manifest
+from sora_refs.text import ARXIV_RE
 from tests.conftest import REAL_MANIFEST, SMALL_MANIFEST
 
 # ---------------------------------------------------------------- the real data

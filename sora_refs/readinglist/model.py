@@ -1,0 +1,220 @@
+"""What a reading list is: its categories, its references, and the questions asked of
+them (select by category, year, venue or text; find one by number, key or arXiv id).
+
+Plain frozen data classes, built by :mod:`.validate` from YAML or by :mod:`.cache`
+from its JSON copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sora_refs.errors import UsageError
+from sora_refs.text import ARXIV_RE, arxiv_base
+
+
+@dataclass(frozen=True)
+class Category:
+    """A block or sub-block of the mind map."""
+
+    slug: str
+    en: str
+    zh: str
+    path: str
+    index: int
+    children: tuple[Category, ...] = ()
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/")
+
+    def walk(self) -> Iterator[Category]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One cited paper, as the report cites it and where to get it."""
+
+    n: int
+    key: str
+    title: str
+    authors: tuple[str, ...]
+    year: int
+    venue: str
+    urls: tuple[str, ...]
+    category: str
+    note: str
+    published: str | None = None
+    arxiv: str | None = None
+    line: int | None = field(default=None, compare=False)
+    cited: str | None = None       # the citation as the source printed it (init --from)
+    resolution: str | None = None  # resolved, ambiguous or unresolved (init --from)
+
+    @property
+    def first_author(self) -> str:
+        return self.authors[0]
+
+    @property
+    def first_author_surname(self) -> str:
+        return self.first_author.split()[-1]
+
+    @property
+    def published_where(self) -> str:
+        """Where the paper actually appeared; the cited venue when nothing else is known."""
+        return self.published or f"{self.venue} {self.year}"
+
+    def short_title(self, width: int = 48) -> str:
+        if len(self.title) <= width:
+            return self.title
+        cut = self.title[: width - 1].rsplit(" ", 1)[0]
+        return cut.rstrip(":,;-") + "…"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable JSON shape documented in the README."""
+        return {
+            "n": self.n,
+            "key": self.key,
+            "title": self.title,
+            "authors": list(self.authors),
+            "year": self.year,
+            "venue": self.venue,
+            "published": self.published_where,
+            "arxiv": self.arxiv,
+            "category": self.category,
+            "urls": list(self.urls),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A validated reading list."""
+
+    path: Path
+    title: str
+    categories: tuple[Category, ...]
+    references: tuple[Reference, ...]
+
+    def walk_categories(self) -> Iterator[Category]:
+        for block in self.categories:
+            yield from block.walk()
+
+    def category(self, path: str) -> Category:
+        for cat in self.walk_categories():
+            if cat.path == path:
+                return cat
+        raise KeyError(path)
+
+    def category_chain(self, path: str) -> list[Category]:
+        """The categories from the block down to ``path``."""
+        parts = path.split("/")
+        return [self.category("/".join(parts[: i + 1])) for i in range(len(parts))]
+
+    def resolve_category(self, name: str) -> list[str]:
+        """Category paths that ``name`` selects: a slug at any depth, or an exact path.
+
+        Raises:
+            UsageError: nothing in the tree has that name.
+        """
+        name = name.strip().strip("/").lower()
+        if "/" in name:
+            found = [c.path for c in self.walk_categories() if c.path == name]
+        else:
+            found = [c.path for c in self.walk_categories() if c.slug == name]
+        if not found:
+            slugs = sorted({c.slug for c in self.walk_categories()})
+            paths = [c.path for c in self.walk_categories() if c.depth > 0]
+            near = did_you_mean(name, list(dict.fromkeys(
+                slugs + [c.path for c in self.walk_categories()])))
+            raise UsageError(
+                f"Unknown category {name!r}.{near} Valid names: {', '.join(slugs)}; "
+                f"or an exact path such as {', '.join(paths[:3])}."
+            )
+        return found
+
+    def find(self, ref: str) -> Reference:
+        """A reference by number, key, arXiv id (with or without version, 'arXiv:' or
+        not) or an unambiguous prefix of a key; keys match case-insensitively.
+
+        Raises:
+            UsageError: no such reference (with the nearest keys), or a prefix that
+                fits several.
+        """
+        want = ref.strip()
+        low = want.lower().removeprefix("arxiv:")
+        for r in self.references:
+            if (want.isdigit() and r.n == int(want)) or r.key.lower() == low:
+                return r
+        if ARXIV_RE.match(low):
+            base = arxiv_base(low)
+            for r in self.references:
+                if r.arxiv and arxiv_base(r.arxiv).lower() == base:
+                    return r
+        if len(low) >= 3 and not want.isdigit():
+            hits = [r for r in self.references if r.key.lower().startswith(low)]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                raise UsageError(f"{want!r} fits {len(hits)} references: "
+                                 f"{', '.join(f'{r.n} ({r.key})' for r in hits[:6])}; give more "
+                                 "of the key or the number.")
+        near = did_you_mean(low, [r.key for r in self.references])
+        raise UsageError(
+            f"No reference {want!r} in {self.path.name}.{near} Give a number "
+            f"({self.references[0].n if self.references else 1}–"
+            f"{self.references[-1].n if self.references else 1}), a key such as "
+            f"{self.references[0].key if self.references else 'ho2020denoising'}, or an arXiv "
+            "id."
+        )
+
+    def select(
+        self,
+        *,
+        category: str | None = None,
+        year: int | None = None,
+        venue: str | None = None,
+        search: str | None = None,
+        refs: Iterable[str] = (),
+    ) -> list[Reference]:
+        """References that pass every given filter, in manifest order."""
+        chosen = list(self.references)
+        wanted = list(refs)
+        if wanted:
+            picked = {self.find(r).n for r in wanted}
+            chosen = [r for r in chosen if r.n in picked]
+        if category:
+            paths = self.resolve_category(category)
+            chosen = [r for r in chosen if any(_under(r.category, p) for p in paths)]
+        if year is not None:
+            chosen = [r for r in chosen if r.year == year]
+        if venue:
+            v = venue.strip().lower()
+            chosen = [r for r in chosen if r.venue.lower() == v]
+        if search:
+            needle = search.strip().lower()
+            chosen = [
+                r
+                for r in chosen
+                if needle in r.title.lower() or any(needle in a.lower() for a in r.authors)
+            ]
+        return chosen
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """' Did you mean 'diffusion'?' for a near miss, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word.lower(), choices, n=2, cutoff=0.75)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def _under(path: str, ancestor: str) -> bool:
+    return path == ancestor or path.startswith(ancestor + "/")
