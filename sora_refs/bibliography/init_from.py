@@ -24,14 +24,13 @@ from typing import Any
 
 from sora_refs import defaults
 from sora_refs.bibliography.categories import Node, derive
-from sora_refs.bibliography.citations import (
+from sora_refs.bibliography.citations import Citation, extract
+from sora_refs.bibliography.documents import (
     MAX_SOURCE,
-    Citation,
     Document,
     bbl_document,
     bibtex_document,
     document,
-    extract,
     pdf_document,
     read_text,
     sniff,
