@@ -15,7 +15,6 @@ from sora_refs.errors import ManifestError, Problem
 from sora_refs.readinglist import cache
 from sora_refs.readinglist.cache import cache_dir
 from sora_refs.readinglist.model import Category, Manifest, Reference, did_you_mean
-from sora_refs.readinglist.validate import parse_manifest
 
 __all__ = [
     "Category",
@@ -75,3 +74,11 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     manifest = parse_manifest(text, p)
     cache.store(p, raw, manifest)
     return manifest
+
+
+def parse_manifest(text: str, path: Path) -> Manifest:
+    """Validate manifest text (see :mod:`.validate`, imported only when a manifest is
+    parsed: a cached one never needs it, nor pyyaml)."""
+    from sora_refs.readinglist.validate import parse_manifest as parse
+
+    return parse(text, path)
