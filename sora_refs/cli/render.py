@@ -35,7 +35,7 @@ def reference_detail(ref: Reference, manifest: Manifest,
     grid.add_row("Key", ref.key)
     grid.add_row("Title", Text(ref.title, style="bold"))
     grid.add_row("Authors", ", ".join(ref.authors))
-    grid.add_row("Cited as", f"{ref.venue} {ref.year}")
+    grid.add_row("Cited as", ref.cited_as)
     grid.add_row("Published", ref.published_where)
     grid.add_row("arXiv", ref.arxiv or "—")
     grid.add_row("Category", " › ".join(
@@ -82,7 +82,8 @@ def tree_view(manifest: Manifest, refs: Sequence[Reference], prune: bool = False
             add(node, child)
         for r in refs:
             if r.category == cat.path:
-                node.add(Text(f"{r.n}. {r.title} — {r.first_author_surname} {r.year}, {r.venue}"))
+                node.add(Text(f"{r.n}. {r.title} — {r.first_author_surname} {r.year_text}, "
+                              f"{r.venue_text}"))
 
     for block in manifest.categories:
         add(root, block)

@@ -254,8 +254,8 @@ def reference_table(refs: Sequence[Reference], title: str, term: Terminal,
         columns.append(Column("On disk"))
     rows: list[list[Cell]] = []
     for r in refs:
-        row: list[Cell] = [str(r.n), r.short_title(56), r.first_author_surname, str(r.year),
-                           r.venue, r.category]
+        row: list[Cell] = [str(r.n), r.short_title(56), r.first_author_surname, r.year_text,
+                           r.venue_text, r.category]
         if disk is not None:
             state = disk.get(r.n, "missing")
             row.append((state, STATUS_STYLE.get(state, "")))
@@ -292,7 +292,7 @@ def stats_view(data: dict[str, Any], term: Terminal) -> str:
             f"({human_bytes(lib['bytes'])}, {lib['pages']:,} pages); {lib['missing']} missing"
             + (f", {lib['unverified']} unverified" if lib["unverified"] else ""), "bold"), ""]
     h = data.get("headline") or {}
-    if h:
+    if "busiest_years" in h:  # absent when no reference has a known year
         a, b = h["arxiv_only"], h["busiest_years"]
         span = (f"{h['earliest_year']}–{h['latest_year']}"
                 if h["earliest_year"] != h["latest_year"] else str(h["latest_year"]))
@@ -322,7 +322,9 @@ def stats_view(data: dict[str, Any], term: Terminal) -> str:
     lines += [term.style("By year", "bold"), *table(
         [Column("Year"), *counts, Column("")],
         [[str(y["year"]), str(y["count"]), percent(y["share"]), _bar(y["count"], top, term)]
-         for y in data["years"]], term), ""]
+         for y in data["years"]] + ([["unknown", str(data["unknown_year"]["count"]),
+                                      percent(data["unknown_year"]["share"]), ""]]
+                                    if "unknown_year" in data else []), term), ""]
     lines += [term.style("By block and sub-block", "bold"), *table(
         [Column("Block", wrap=True), *counts],
         [[("   " * c["depth"] + c["en"], "bold" if c["depth"] == 0 else ""),

@@ -32,7 +32,7 @@ def relative_path(manifest: Manifest, ref: Reference) -> Path:
     """Where ``ref`` is filed inside the destination."""
     folders = [f"{c.index:02d}-{c.slug}" for c in manifest.category_chain(ref.category)]
     surname = slugify(ref.first_author_surname, 24).replace("-", "")
-    stem = f"{ref.n:02d}-{surname}{ref.year}-{slugify(ref.title, 48)}"
+    stem = f"{ref.n:02d}-{surname}{ref.year or ''}-{slugify(ref.title, 48)}"
     return Path(*folders, slugify(stem, NAME_MAX) + ".pdf")
 
 

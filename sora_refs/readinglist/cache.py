@@ -51,7 +51,7 @@ def _cache_file(p: Path) -> Path:
 # The rules a cached manifest was validated under. Bump it whenever validation or
 # the cached shape changes, so a cache written by older rules is never served
 # (the version alone does not change between commits of a development install).
-SCHEMA = 3
+SCHEMA = 4
 
 
 def _fingerprint(raw: bytes) -> str:
@@ -77,7 +77,7 @@ def _to_cache(m: Manifest) -> dict[str, Any]:
     return {"title": m.title, "categories": [cat(c) for c in m.categories],
             "references": [[r.n, r.key, r.title, list(r.authors), r.year, r.venue,
                             list(r.urls), r.category, r.note, r.published, r.arxiv, r.line,
-                            r.cited, r.resolution]
+                            r.cited, r.resolution, r.doi]
                            for r in m.references]}
 
 
@@ -87,9 +87,9 @@ def _from_cache(data: dict[str, Any], path: Path) -> Manifest:
                         tuple(cat(x) for x in d["children"]))
 
     refs = tuple(Reference(n, key, title, tuple(authors), year, venue, tuple(urls), category,
-                           note, published, arxiv, line, cited, resolution)
+                           note, published, arxiv, line, cited, resolution, doi)
                  for n, key, title, authors, year, venue, urls, category, note, published,
-                 arxiv, line, cited, resolution in data["references"])
+                 arxiv, line, cited, resolution, doi in data["references"])
     return Manifest(path, data["title"], tuple(cat(c) for c in data["categories"]), refs)
 
 

@@ -32,7 +32,7 @@ class PaperRecord(Protocol):
     @property
     def authors(self) -> Sequence[str]: ...
     @property
-    def year(self) -> int: ...
+    def year(self) -> int | None: ...
     @property
     def summary(self) -> str: ...
 
@@ -93,16 +93,19 @@ def init(path: Path, title: str | None = None) -> None:
         raise UsageError(f"cannot create {path}: {exc.strerror or exc}") from None
 
 
-def make_key(surname: str, year: int, title: str, taken: set[str]) -> str:
-    """A key in the manifest's style: surname, year, first significant title word."""
+def make_key(surname: str, year: int | None, title: str, taken: set[str]) -> str:
+    """A key in the manifest's style: surname, year (when known), first significant
+    title word; a letter, then a number, keeps it unique."""
     stop = {"a", "an", "the", "on", "of", "for", "and", "in", "to", "with"}
     words = [w for w in slugify(title, 200).split("-") if w and w not in stop]
-    base = f"{slugify(surname, 30).replace('-', '')}{year}{words[0] if words else 'paper'}"
+    first = words[0] if words else "paper"
+    base = f"{slugify(surname, 30).replace('-', '')}{year or ''}{first}"[:56]
     if not base[0].isalpha():
         base = "p" + base
-    key, i = base, 2
+    key, i = base, 0
     while key.lower() in taken:
-        key, i = f"{base}{chr(ord('a') + i - 2)}", i + 1
+        i += 1
+        key = f"{base}{chr(ord('a') + i - 1)}" if i <= 26 else f"{base}{i}"
     return key
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the CLI imports this module at start for its --format choic
     from sora_refs.readinglist.manifest import Manifest, Reference
 
 CSV_COLUMNS = ("n", "key", "title", "authors", "year", "venue", "published", "arxiv",
-               "category", "urls", "note")
+               "category", "urls", "note", "doi")
 
 # Full names of the venues the lists cite, for booktitles and container titles;
 # any other venue is used as written.
@@ -86,7 +86,7 @@ def render(name: str, refs: Sequence[Reference], ctx: Context) -> str:
 # ---------------------------------------------------------------- shared facts
 
 
-def venue_of(ref: Reference) -> tuple[str, int]:
+def venue_of(ref: Reference) -> tuple[str, int | None]:
     """The venue and year as the list cites them: the entry describes the version the
     list means (a preprint stays a preprint; where it appeared later goes in a note)."""
     return ref.venue, ref.year
@@ -175,8 +175,9 @@ def _bib_fields(ref: Reference, ctx: Context, biblatex: bool) -> tuple[str, list
     fields: list[tuple[str, str]] = [
         ("title", "{" + latex_escape(ref.title) + "}"),  # double braces keep its capitals
         ("author", " and ".join(latex_escape(a) for a in ref.authors)),
-        ("year", str(year)),
     ]
+    if year is not None:  # a year the source does not give is left out, not invented
+        fields.append(("year", str(year)))
     kind = kind_of(ref)
     if kind == "conference":
         entry = "inproceedings"
@@ -186,17 +187,21 @@ def _bib_fields(ref: Reference, ctx: Context, biblatex: bool) -> tuple[str, list
         if not biblatex:
             fields.append(("journal", f"arXiv preprint arXiv:{ref.arxiv}" if ref.arxiv
                            else "arXiv preprint"))
-    else:
+    elif venue:
         entry = "report" if biblatex else "techreport"
         fields.append(("institution", latex_escape(venue)))
         if biblatex:
             fields.append(("type", "Technical Report"))
+    else:
+        entry = "misc"
     if ref.arxiv:
         fields.append(("eprint", ref.arxiv))
         fields.append(("eprinttype", "arxiv") if biblatex else ("archiveprefix", "arXiv"))
     if ref.urls:
         fields.append(("url", ref.urls[0]))
-    if ref.published and ref.published != f"{ref.venue} {ref.year}":
+    if ref.doi:
+        fields.append(("doi", ref.doi))
+    if ref.published and ref.published != ref.cited_as:
         fields.append(("note", "Published: " + latex_escape(ref.published)))
     groups = ", ".join(latex_escape(g) for g in groups_of(ref, ctx.manifest))
     fields.append(("keywords", groups))  # Zotero: tags
@@ -260,13 +265,16 @@ def to_ris(refs: Sequence[Reference], ctx: Context) -> str:
         for a in ref.authors:
             family, given = split_name(a)
             lines.append(f"AU  - {family}, {given}" if given else f"AU  - {family}")
-        lines.append(f"PY  - {year}")
+        if year is not None:
+            lines.append(f"PY  - {year}")
         if kind == "conference":
             lines.append(f"T2  - {VENUES[venue.lower()]}")
         elif kind == "preprint":
             lines.append("T2  - arXiv preprint" + (f" arXiv:{ref.arxiv}" if ref.arxiv else ""))
-        else:
+        elif venue:
             lines.append(f"PB  - {_one_line(venue)}")
+        if ref.doi:
+            lines.append(f"DO  - {ref.doi}")
         if ref.arxiv:
             lines.append(f"M1  - arXiv:{ref.arxiv}")
         for url in ref.urls:
@@ -303,17 +311,20 @@ def to_csl_json(refs: Sequence[Reference], ctx: Context) -> str:
             "title": ref.title,
             "author": [{"family": f, "given": g} if g else {"literal": f}
                        for f, g in map(split_name, ref.authors)],
-            "issued": {"date-parts": [[year]]},
             "keyword": ", ".join(groups_of(ref, ctx.manifest)),
             "note": ref.note,
         }
+        if year is not None:
+            item["issued"] = {"date-parts": [[year]]}
+        if ref.doi:
+            item["DOI"] = ref.doi
         if kind == "conference":
             item["container-title"] = VENUES[venue.lower()]
         elif kind == "preprint":
             item["publisher"] = "arXiv"
             if ref.arxiv:
                 item["number"] = f"arXiv:{ref.arxiv}"
-        else:
+        elif venue:
             item["publisher"] = venue
         if ref.urls:
             item["URL"] = ref.urls[0]

@@ -46,7 +46,7 @@ def tree_mermaid(manifest: Manifest, refs: Sequence[Reference], prune: bool = Fa
             emit(child, depth + 1, f"{ident}_{i}")
         for r in refs:
             if r.category == cat.path:
-                text = f"{r.n}. {r.title} — {r.first_author_surname} {r.year}"
+                text = f"{r.n}. {r.title} — {r.first_author_surname} {r.year_text}"
                 lines.append(f"{pad}  r{r.n}({mermaid_label(text)})")
 
     for i, block in enumerate(manifest.categories, 1):
@@ -73,7 +73,7 @@ def tree_markdown(manifest: Manifest, refs: Sequence[Reference], prune: bool = F
             emit(child, depth + 1)
         for r in refs:
             if r.category == cat.path:
-                lines.append(f"{pad}  - {r.n}. {r.title}, {_byline(r)} ({r.venue} {r.year})")
+                lines.append(f"{pad}  - {r.n}. {r.title}, {_byline(r)} ({r.cited_as})")
 
     for block in manifest.categories:
         emit(block, 0)

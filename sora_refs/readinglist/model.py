@@ -45,8 +45,8 @@ class Reference:
     key: str
     title: str
     authors: tuple[str, ...]
-    year: int
-    venue: str
+    year: int | None  # None: the source gives no year (shown as unknown, never guessed)
+    venue: str        # "": the source names no venue
     urls: tuple[str, ...]
     category: str
     note: str
@@ -55,19 +55,33 @@ class Reference:
     line: int | None = field(default=None, compare=False)
     cited: str | None = None       # the citation as the source printed it (init --from)
     resolution: str | None = None  # resolved, ambiguous or unresolved (init --from)
+    doi: str | None = None
 
     @property
     def first_author(self) -> str:
-        return self.authors[0]
+        return self.authors[0] if self.authors else ""
 
     @property
     def first_author_surname(self) -> str:
-        return self.first_author.split()[-1]
+        return self.first_author.split()[-1] if self.first_author.split() else "unknown"
+
+    @property
+    def year_text(self) -> str:
+        return str(self.year) if self.year is not None else "unknown"
+
+    @property
+    def venue_text(self) -> str:
+        return self.venue or "unknown"
+
+    @property
+    def cited_as(self) -> str:
+        """The venue and year as cited, leaving out what the source does not give."""
+        return " ".join(str(x) for x in (self.venue, self.year) if x) or "unknown"
 
     @property
     def published_where(self) -> str:
         """Where the paper actually appeared; the cited venue when nothing else is known."""
-        return self.published or f"{self.venue} {self.year}"
+        return self.published or self.cited_as
 
     def short_title(self, width: int = 48) -> str:
         if len(self.title) <= width:
@@ -89,6 +103,7 @@ class Reference:
             "category": self.category,
             "urls": list(self.urls),
             "note": self.note,
+            "doi": self.doi,
         }
 
 

@@ -30,8 +30,8 @@ def compute(manifest: Manifest, refs: Sequence[Reference] | None = None) -> dict
     """Statistics of ``refs`` (default: every reference) in a JSON-ready dict."""
     refs = list(manifest.references if refs is None else refs)
     total = len(refs)
-    venues = Counter(r.venue for r in refs)
-    years = Counter(r.year for r in refs)
+    venues = Counter(r.venue_text for r in refs)
+    years = Counter(r.year for r in refs if r.year is not None)
     out: dict[str, Any] = {
         "manifest": manifest.title,
         "total": total,
@@ -49,6 +49,9 @@ def compute(manifest: Manifest, refs: Sequence[Reference] | None = None) -> dict
             {"year": y, "count": years[y], "share": share(years[y], total)}
             for y in range(lo, hi + 1)
         ]
+    unknown = sum(1 for r in refs if r.year is None)
+    if unknown:  # said, not hidden: a year the source did not give
+        out["unknown_year"] = {"count": unknown, "share": share(unknown, total)}
     for cat in manifest.walk_categories():
         n = sum(1 for r in refs if r.category == cat.path or r.category.startswith(cat.path + "/"))
         out["categories"].append(
@@ -77,8 +80,10 @@ def headline(refs: Sequence[Reference]) -> dict[str, Any]:
     total = len(refs)
     if not total:
         return {}
-    years = Counter(r.year for r in refs)
+    years = Counter(r.year for r in refs if r.year is not None)
     arxiv_only = sum(1 for r in refs if r.venue.lower() == "arxiv")
+    if not years:
+        return {"arxiv_only": {"count": arxiv_only, "share": share(arxiv_only, total)}}
     top = max(years.values())
     earliest, latest = min(years), max(years)
     out: dict[str, Any] = {
@@ -102,7 +107,7 @@ def headline(refs: Sequence[Reference]) -> dict[str, Any]:
 
 def leading_venues(refs: Sequence[Reference]) -> list[str]:
     """The most cited venues besides arXiv, until together they pass half the list."""
-    counts = Counter(r.venue for r in refs if r.venue.lower() != "arxiv")
+    counts = Counter(r.venue for r in refs if r.venue and r.venue.lower() != "arxiv")
     out: list[str] = []
     held = 0
     for venue, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower())):

@@ -20,12 +20,15 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 # Keys appear in BibTeX and on the command line.
 KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_:.+-]{0,63}$")
 # New-style (0704.0001 onwards) and old-style (hep-th/9901001) arXiv identifiers.
+_DOI_RE = re.compile(r"^10\.\d{4,9}/\S{1,300}$")
 _URL_RE = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
 
 _TOP_FIELDS = {"title", "description", "source", "categories", "references"}
 _CATEGORY_FIELDS = {"slug", "en", "zh", "children"}
-_REQUIRED_REF_FIELDS = ("n", "key", "title", "authors", "year", "venue", "urls", "category", "note")
-_OPTIONAL_REF_FIELDS = ("published", "arxiv", "cited", "resolution")
+_REQUIRED_REF_FIELDS = ("n", "key", "title", "authors", "urls", "category", "note")
+# year and venue may be left out (or null) when the source does not give them: an
+# unknown is shown as unknown, never replaced by a made-up value.
+_OPTIONAL_REF_FIELDS = ("year", "venue", "published", "arxiv", "doi", "cited", "resolution")
 # How `init --from` found a reference: what `fetch` and people make of it.
 RESOLUTIONS = ("resolved", "ambiguous", "unresolved")
 
@@ -199,9 +202,16 @@ class _Validator:
             self.add(f["key"].line, f"key {key!r} should start with a letter and use letters, "
                      "digits and _:.+- only (e.g. 'ho2020denoising')")
         title = self.string(f.get("title"), item.line, "title")
-        authors = self.string_list(f.get("authors"), item.line, "authors")
-        year = self.integer(f.get("year"), item.line, "year", 1000, 2999)
-        venue = self.string(f.get("venue"), item.line, "venue")
+        # Only a citation init --from could not resolve may have no author it could read.
+        unresolved = getattr(f.get("resolution"), "value", "resolved") != "resolved"
+        authors = self.string_list(f.get("authors"), item.line, "authors",
+                                   allow_empty=unresolved)
+        year = None
+        if f.get("year") is not None and f["year"].value is not None:
+            year = self.integer(f.get("year"), item.line, "year", 1000, 2999)
+        venue = ""
+        if f.get("venue") is not None and f["venue"].value is not None:
+            venue = self.string(f.get("venue"), item.line, "venue")
         urls = self.string_list(f.get("urls"), item.line, "urls", allow_empty=True)
         for u, unode in zip(urls, f["urls"].value if f.get("urls") else [], strict=False):
             if not _URL_RE.match(u):
@@ -212,9 +222,21 @@ class _Validator:
             self.add(f["category"].line, f"unknown category {category!r}; known: "
                      f"{', '.join(sorted(paths))}")
         note = self.string(f.get("note"), item.line, "note")
-        published = None
-        if f.get("published") is not None:
-            published = self.string(f.get("published"), item.line, "published")
+        optional = self._optional(f, item.line)
+        if len(self.problems) > before or optional is None:
+            return None
+        published, arxiv, cited, resolution, doi = optional
+        return Reference(n, key, title, tuple(authors), year, venue, tuple(urls), category,
+                         note, published, arxiv, item.line, cited, resolution, doi)
+
+    def _optional(self, f: dict[str, Any], line: int | None
+                  ) -> tuple[str | None, ...] | None:
+        """published, arxiv, cited, resolution, doi (None: a problem was found)."""
+        before = len(self.problems)
+        out: dict[str, str | None] = dict.fromkeys(("published", "cited", "resolution", "doi"))
+        for name in out:
+            if f.get(name) is not None:
+                out[name] = self.string(f.get(name), line, name)
         arxiv = None
         if f.get("arxiv") is not None:
             raw = f["arxiv"].value
@@ -225,21 +247,15 @@ class _Validator:
             elif not ARXIV_RE.match(arxiv):
                 self.add(f["arxiv"].line, f"malformed arXiv id {arxiv!r}: expected "
                          "'YYMM.NNNNN' (e.g. '1706.03762') or 'archive/NNNNNNN'")
+        if out["doi"] and not _DOI_RE.match(out["doi"]):
+            self.add(f["doi"].line, f"malformed DOI {out['doi']!r}: expected '10.NNNN/...' "
+                     "(e.g. '10.1109/CVPR52688.2022.01042')")
+        if out["resolution"] and out["resolution"] not in RESOLUTIONS:
+            self.add(f["resolution"].line, f"resolution should be one of "
+                     f"{', '.join(RESOLUTIONS)}, found {out['resolution']!r}")
         if len(self.problems) > before:
             return None
-        cited = resolution = None
-        if f.get("cited") is not None:
-            cited = self.string(f.get("cited"), item.line, "cited")
-        if f.get("resolution") is not None:
-            resolution = self.string(f.get("resolution"), item.line, "resolution")
-            if resolution not in RESOLUTIONS:
-                self.add(f["resolution"].line, f"resolution should be one of "
-                         f"{', '.join(RESOLUTIONS)}, found {resolution!r}")
-                return None
-        if len(self.problems) > before:
-            return None
-        return Reference(n, key, title, tuple(authors), year, venue, tuple(urls), category,
-                         note, published, arxiv, item.line, cited, resolution)
+        return out["published"], arxiv, out["cited"], out["resolution"], out["doi"]
 
     def string_list(self, node: Any, line: int | None, what: str,
                     allow_empty: bool = False) -> list[str]:
