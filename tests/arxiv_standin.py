@@ -83,6 +83,16 @@ class StandIn:
             return [p for p in self.papers if p.id in base]
         q = (query.get("search_query") or [""])[0]
         limit = int((query.get("max_results") or ["10"])[0])
+        # Clauses joined by OR, as the resolver batches them: each answered as arXiv's
+        # relevance search would, the union capped at max_results.
+        out: list[Paper] = []
+        for clause in re.split(r"\s+OR\s+", q):
+            for p in self._clause(clause.strip().strip("()"), 10):
+                if p not in out:
+                    out.append(p)
+        return out[:limit]
+
+    def _clause(self, q: str, limit: int) -> list[Paper]:
         phrase = re.match(r'^ti:"(.*)"$', q)
         if phrase:
             want = set(_words(phrase.group(1)))
@@ -93,7 +103,7 @@ class StandIn:
             near = [p for s, p in sorted(hits, key=lambda sp: -sp[0]) if p not in exact]
             # Near misses ranked above the paper: the resolver must not take the top hit.
             return near[:max(0, limit - len(exact))] + exact[:limit]
-        words = re.findall(r"ti:([^\s]+)", q)
+        words = re.findall(r"ti:([^\s()]+)", q)
         return [p for p in self.papers
                 if set(words) <= set(_words(p.title))][:limit]
 

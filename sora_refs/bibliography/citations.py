@@ -63,6 +63,7 @@ class Citation:
     section: str = ""                 # heading of the section where it is first cited
     sentence: str = ""                # the sentence where it is first cited (markers as [n])
     group: list[str] = field(default_factory=list)  # labels cited together there
+    duplicates: list[str] = field(default_factory=list)  # other entries for the same work
 
 
 def extract(doc: Document) -> list[Citation]:
@@ -81,6 +82,33 @@ def extract(doc: Document) -> list[Citation]:
         if ctx:
             c.section, c.sentence, c.group = ctx
     return cites
+
+
+def merge_duplicates(cites: list[Citation]) -> list[Citation]:
+    """One citation per work: entries with the same arXiv id, DOI, or title and year
+    (a real bibliography lists some papers twice) become the first of them, which keeps
+    the others' printed text and the earliest place any of them is cited."""
+    from sora_refs.text import arxiv_base, compact
+
+    out: list[Citation] = []
+    seen: dict[str, Citation] = {}
+    for c in cites:
+        keys = [f"arxiv:{arxiv_base(a).lower()}" for a in c.arxiv[:1]]
+        keys += [f"doi:{d.lower()}" for d in c.dois[:1]]
+        if len(compact(c.title)) >= 12 and c.year:
+            keys.append(f"title:{compact(c.title)}:{c.year}")
+        first = next((seen[k] for k in keys if k in seen), None)
+        if first is None:
+            out.append(c)
+            for k in keys:
+                seen[k] = c
+            continue
+        first.duplicates.append(c.text)
+        if not first.sentence and c.sentence:
+            first.section, first.sentence, first.group = c.section, c.sentence, c.group
+        for k in keys:
+            seen.setdefault(k, first)
+    return out
 
 
 def parse_entry(number: int, label: str, printed: str) -> Citation:

@@ -3,7 +3,7 @@
 # No ``from __future__ import annotations`` here: typer would then evaluate every
 # option's annotation string of every command at each start (7 ms of a 100 ms budget).
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,7 +22,7 @@ from sora_refs.cli.base import (
     warn,
     write_out,
 )
-from sora_refs.errors import UsageError
+from sora_refs.errors import EXIT_INTERRUPTED, UsageError
 
 
 @app.command()
@@ -180,43 +180,63 @@ def init(
         stderr_console().print(f"Created {path}. Next: sora-refs --manifest {path} add ARXIV_ID "
                         "--category basics", highlight=False, markup=False)
         return
-    import json
 
     from sora_refs.bibliography.init_from import run
+    from sora_refs.cli.runner import sigterm_as_interrupt
     from sora_refs.net.mirrors import parse_mirrors
 
     if path.exists() and not dry_run:
         raise UsageError(f"{path} exists already; init never overwrites a file.")
     mirrors = parse_mirrors(mirror or [])
     err = stderr_console()
-    result = run(source, title, mirrors, delay,
-                 progress=(lambda message: warn(f"… {message}")) if err.is_terminal or
-                 not as_json else (lambda message: None))
+    with sigterm_as_interrupt():  # Ctrl-C and SIGTERM end the lookups, not the work
+        result = run(source, title, mirrors, delay, target=path,
+                     progress=(lambda message: warn(f"… {message}")) if err.is_terminal or
+                     not as_json else (lambda message: None))
     if dry_run:
         write_out(result.text)
     else:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "x", encoding="utf-8") as fh:
-                fh.write(result.text)
-        except FileExistsError:
-            raise UsageError(f"{path} exists already; init never overwrites a file.") from None
+        _write_new(path, result.text)
+    _init_report(result, source, path, as_json, dry_run)
+    if result.stopped:
+        warn(f"The lookups stopped early: {result.stopped} The list is written with every "
+             "reference it read; those not looked up are marked unresolved. Run the same "
+             "command again with a new file name once arXiv can be reached: answers "
+             "already received are cached, so it continues where this run stopped.")
+    if result.interrupted:
+        warn("Interrupted: the list is written with what was found so far.")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if not result.complete:
+        raise typer.Exit(1)
+
+
+def _write_new(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise UsageError(f"{path} exists already; init never overwrites a file.") from None
+
+
+def _init_report(result: Any, source: str, path: Path, as_json: bool, dry_run: bool) -> None:
+    import json
+
     if as_json:
         report = {"source": source, "manifest": None if dry_run else str(path.absolute()),
                   "requests": result.requests, "cached": result.cached,
                   "seconds": round(result.seconds, 2), "notes": result.notes,
+                  "stopped": result.stopped or None, "interrupted": result.interrupted,
                   "references": [r.as_dict() for r in result.rows]}
         if not dry_run:
             write_out(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
         else:
             warn(json.dumps(report, ensure_ascii=False))
-    else:
-        from sora_refs.cli.render import init_view
+        return
+    from sora_refs.cli.render import init_view
 
-        view = init_view(result, None if dry_run else str(path))
-        if dry_run:
-            stderr_console().print(view)
-        else:
-            print_view(view)
-    if not result.complete:
-        raise typer.Exit(1)
+    view = init_view(result, None if dry_run else str(path))
+    if dry_run:
+        stderr_console().print(view)
+    else:
+        print_view(view)

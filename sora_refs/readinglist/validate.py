@@ -21,7 +21,7 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_:.+-]{0,63}$")
 # New-style (0704.0001 onwards) and old-style (hep-th/9901001) arXiv identifiers.
 _DOI_RE = re.compile(r"^10\.\d{4,9}/\S{1,300}$")
-_URL_RE = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
+URL_RE = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
 
 _TOP_FIELDS = {"title", "description", "source", "categories", "references"}
 _CATEGORY_FIELDS = {"slug", "en", "zh", "children"}
@@ -214,7 +214,7 @@ class _Validator:
             venue = self.string(f.get("venue"), item.line, "venue")
         urls = self.string_list(f.get("urls"), item.line, "urls", allow_empty=True)
         for u, unode in zip(urls, f["urls"].value if f.get("urls") else [], strict=False):
-            if not _URL_RE.match(u):
+            if not URL_RE.match(u):
                 self.add(unode.line, f"URL {u!r} should be an http:// or https:// address "
                          "with a host and no spaces")
         category = self.string(f.get("category"), item.line, "category").strip("/")

@@ -1,16 +1,23 @@
 """From a printed citation to an arXiv paper, without ever inventing one.
 
-Explicit arXiv ids come first, all of them in one batched ``id_list`` query;
-every other citation is searched by its title (``ti:"..."``, and once more with
-the title's words when the phrase finds nothing), one request at a time under
-arXiv's rule (3 s apart; ``--delay`` for mirrors and tests). A search result is
-accepted only when its title is the printed title once case, accents,
-punctuation and spacing are ignored ("Mocogan", "Nüwa", "Patch n'Pack", "lstms"
-all match) and the first author's surname or the year agrees; several such
-results make the citation ``ambiguous``, none ``unresolved``.
+Explicit arXiv ids come first, all of them in one batched ``id_list`` query. Every
+other citation is searched by its title, :data:`BATCH` titles a request joined by
+``OR`` (``ti:"..." OR ti:"..."``, which arXiv's search API takes), and once more,
+batched the same way, with each title's words for those the phrase did not find.
+Requests go one at a time under arXiv's rule (3 s apart; ``--delay`` for mirrors and
+tests): a 60-reference paper costs about nine.
 
-Every answer is cached per query URL under the cache folder, so a second run
-of the same source makes no request at all.
+A result is accepted only when its title is the printed title once case, accents,
+punctuation and spacing are ignored ("Mocogan", "Nüwa", "Patch n'Pack", "lstms" all
+match) and the first author's surname or the year agrees; or, for a title that
+changed between versions ("Generative adversarial nets" at NeurIPS, "... Networks"
+on arXiv), when the titles are close word for word *and* both the first author and
+the year agree. Several such results make the citation ``ambiguous``, none
+``unresolved``. An answer is checked as it arrives: a record with a malformed id, no
+title or no author is dropped, never written.
+
+Every answer is cached per query and per host actually asked (a mirror's answers
+are never served for another), so a second run of the same source asks nothing.
 """
 
 from __future__ import annotations
@@ -27,9 +34,9 @@ from urllib.parse import urlencode
 from sora_refs.bibliography.arxiv_api import Record
 from sora_refs.bibliography.citations import Citation
 from sora_refs.net.api import ApiError
-from sora_refs.net.mirrors import Mirror, redact
+from sora_refs.net.mirrors import Mirror, redact, rewrite
 from sora_refs.readinglist.manifest import cache_dir
-from sora_refs.text import arxiv_base, compact, surname
+from sora_refs.text import ARXIV_RE, arxiv_base, compact, normalise, printable, surname
 
 API_URL = "https://export.arxiv.org/api/query"
 _NS = {"a": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom",
@@ -38,6 +45,9 @@ _ID_IN_URL = re.compile(r"/abs/(.+?)(?:v(\d+))?$")
 # Words that make a search phrase no more precise.
 _SHORT = {"a", "an", "the", "of", "on", "in", "for", "and", "with", "to", "by", "via", "is",
           "are", "from", "at", "as"}
+# Titles per search request: 15 keeps the query near 1 kB and a 60-reference paper at
+# 4 phrase requests (and at most as many word requests for what they miss).
+BATCH = 15
 
 
 @dataclass
@@ -64,11 +74,14 @@ def parse_feed(body: bytes) -> list[Record]:
     out = []
     for e in root.findall("a:entry", _NS):
         m = _ID_IN_URL.search((e.findtext("a:id", "", _NS) or "").strip())
-        if not m:  # an "Error" entry for a malformed id
+        if not m or not ARXIV_RE.match(m.group(1)):  # an "Error" entry, or a hostile id
             continue
-        title = " ".join((e.findtext("a:title", "", _NS) or "").split())
-        authors = tuple(" ".join((a.findtext("a:name", "", _NS) or "").split())
-                        for a in e.findall("a:author", _NS))
+        title = printable(" ".join((e.findtext("a:title", "", _NS) or "").split()))
+        authors = tuple(n for n in (printable(" ".join((a.findtext("a:name", "", _NS)
+                                                         or "").split()))
+                                    for a in e.findall("a:author", _NS)) if n)
+        if not title or not authors:  # not a record anyone could file
+            continue
         published = (e.findtext("a:published", "", _NS) or "0000")[:4]
         out.append(Record(m.group(1), int(m.group(2) or 1), title, authors,
                           int(published) if published.isdigit() else 0,
@@ -98,7 +111,8 @@ class Resolver:
         from sora_refs.net.transport import Router, sync_client
 
         url = f"{API_URL}?{urlencode(params)}"
-        slot = self.cache / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".xml")
+        asked = rewrite(url, self.mirrors)  # the cache is per host actually asked
+        slot = self.cache / (hashlib.sha256(asked.encode()).hexdigest()[:32] + ".xml")
         try:
             body = slot.read_bytes()
             self.cached += 1
@@ -139,12 +153,21 @@ class Resolver:
             close()
 
     # -- resolution -----------------------------------------------------------
-    def resolve(self, cites: Sequence[Citation]) -> dict[int, Resolution]:
-        out: dict[int, Resolution] = {}
-        by_id = {c.number: arxiv_base(c.arxiv[0]) for c in cites if c.arxiv}
+    def resolve(self, cites: Sequence[Citation],
+                out: dict[int, Resolution] | None = None) -> dict[int, Resolution]:
+        """Resolutions by citation number, written into ``out`` as they come, so what was
+        found survives an unreachable API or Ctrl-C half way (the caller keeps ``out``).
+
+        Raises:
+            ApiError: the API cannot be reached or answers with an error.
+        """
+        out = {} if out is None else out
+        by_id = {c.number: arxiv_base(c.arxiv[0]) for c in cites
+                 if c.arxiv and ARXIV_RE.match(c.arxiv[0]) and c.number not in out}
         if by_id:
-            self.progress(f"asking arXiv about {len(set(by_id.values()))} ids in the text")
             ids = sorted(set(by_id.values()))
+            self.progress(f"asking arXiv about {len(ids)} id{'s' if len(ids) != 1 else ''} "
+                          "printed in the citations")
             papers = {p.id: p for p in parse_feed(self._get(
                 {"id_list": ",".join(ids), "max_results": str(len(ids))}))}
             for n, ident in by_id.items():
@@ -152,25 +175,68 @@ class Resolver:
                 out[n] = (Resolution("resolved", "id in text", p) if p else
                           Resolution("unresolved", reason=f"arXiv knows no paper {ident}"))
         rest = [c for c in cites if c.number not in out]
-        for i, c in enumerate(rest, 1):
-            self.progress(f"searching arXiv for {i} of {len(rest)}: {c.title[:60]}")
-            out[c.number] = self.search(c)
+        for c in rest:
+            if len(compact(c.title)) < 8:
+                out[c.number] = Resolution("unresolved",
+                                           reason="no title could be read in the citation")
+        rest = [c for c in rest if c.number not in out]
+        seen: dict[int, list[Record]] = {}
+        self._search(rest, out, seen, _phrase_clause, "title")
+        again = [c for c in rest if out[c.number].status == "unresolved" and _words(c.title)]
+        self._search(again, out, seen, _words_clause, "title words")
         return out
 
-    def search(self, c: Citation) -> Resolution:
-        if len(compact(c.title)) < 8:
-            return Resolution("unresolved", reason="no title could be read in the citation")
-        words = [w for w in re.findall(r"[^\W_]+", c.title.lower()) if w not in _SHORT]
-        phrase = " ".join(re.findall(r"[^\W_]+", c.title))
-        found = parse_feed(self._get({"search_query": f'ti:"{phrase}"', "max_results": "10"}))
-        verdict = judge(c, found)
-        if verdict.status == "unresolved" and words:
-            # The phrase found nothing usable (arXiv's phrase search trips on hyphens and
-            # symbols): once more with the title's words, each required.
-            query = " AND ".join(f"ti:{w}" for w in words[:12])
-            again = parse_feed(self._get({"search_query": query, "max_results": "10"}))
-            verdict = judge(c, [*found, *again])
-        return verdict
+    def _search(self, cites: Sequence[Citation], out: dict[int, Resolution],
+                seen: dict[int, list[Record]], clause: Callable[[Citation], str],
+                what: str) -> None:
+        batches = [cites[i:i + BATCH] for i in range(0, len(cites), BATCH)]
+        done = 0
+        for batch in batches:
+            self.progress(f"searching arXiv by {what}: {done + 1}–{done + len(batch)} of "
+                          f"{len(cites)}")
+            found = parse_feed(self._get({
+                "search_query": " OR ".join(clause(c) for c in batch),
+                "max_results": str(min(200, 10 * len(batch)))}))
+            for c in batch:
+                seen[c.number] = [*seen.get(c.number, []), *found]
+                out[c.number] = judge(c, seen[c.number])
+            done += len(batch)
+
+
+def _words(title: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W_]+", title.lower()) if w not in _SHORT]
+
+
+def _phrase_clause(c: Citation) -> str:
+    return 'ti:"' + " ".join(re.findall(r"[^\W_]+", c.title)) + '"'
+
+
+def _words_clause(c: Citation) -> str:
+    # arXiv's phrase search trips on hyphens and symbols: each word required instead.
+    return "(" + " AND ".join(f"ti:{w}" for w in _words(c.title)[:12]) + ")"
+
+
+def close_titles(a: str, b: str) -> bool:
+    """Whether two titles say the same in the same number of words, each pairing with
+    one of the other's that differs only in its ending ("nets" / "networks", "model" /
+    "modeling"). A title with a word more or less ("Video diffusion" / "Video Diffusion
+    Models") is another paper."""
+    wa = [w for w in normalise(a).split() if w not in _SHORT]
+    wb = [w for w in normalise(b).split() if w not in _SHORT]
+    if len(wa) < 2 or len(wa) != len(wb):
+        return False
+
+    def pairs(x: str, y: str) -> bool:
+        x, y = x.removesuffix("s"), y.removesuffix("s")  # plurals: "nets" is "net"
+        return x == y or (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x)))
+
+    left = list(wb)
+    for x in wa:
+        y = next((y for y in left if pairs(x, y)), None)
+        if y is None:
+            return False
+        left.remove(y)
+    return True
 
 
 def judge(c: Citation, found: Sequence[Record]) -> Resolution:
@@ -192,6 +258,15 @@ def judge(c: Citation, found: Sequence[Record]) -> Resolution:
         return Resolution("ambiguous", candidates=same,
                           reason="an arXiv paper has this title, but neither the first "
                                  "author nor the year agrees")
-    near = [p.title for p in found[:2]]
+    # A title that changed between versions: close word for word, and both the first
+    # author and the year agree (either alone is how near misses look).
+    close = {p.id: p for p in found
+             if first and p.authors and surname(p.authors[0]) == first
+             and c.year is not None and abs(p.year - c.year) <= 1
+             and close_titles(c.title, p.title)}
+    if len(close) == 1:
+        return Resolution("resolved", "close title, same first author and year",
+                          next(iter(close.values())))
+    near = [p.title for p in found if close_titles(c.title, p.title)][:2]
     return Resolution("unresolved", reason="arXiv has no paper with this title" +
                       (f" (closest: {'; '.join(near)})" if near else ""))

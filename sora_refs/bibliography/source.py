@@ -1,0 +1,187 @@
+"""Where a bibliography comes from: a file, a web address, or an arXiv paper (its LaTeX
+source's ``.bbl`` or ``.bib``, else its PDF), read into a
+:class:`~.documents.Document` within size caps and deadlines.
+
+An e-print is read in memory, never unpacked to disk: a ``../`` member name reaches
+nothing, and a decompression bomb stops at the cap.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import tarfile
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sora_refs import defaults
+from sora_refs.bibliography.documents import (
+    MAX_SOURCE,
+    Document,
+    bbl_document,
+    bibtex_document,
+    document,
+    pdf_document,
+    read_text,
+    sniff,
+)
+from sora_refs.errors import SoraRefsError, UsageError
+from sora_refs.net.mirrors import Mirror, redact
+from sora_refs.text import ARXIV_ID
+
+ARXIV_SOURCE = re.compile(rf"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/"
+                           rf"(?:abs|pdf)/)?({ARXIV_ID})(v\d+)?(?:\.pdf)?/?$", re.I)
+# An e-print is a tarball of LaTeX sources: a bibliography is kilobytes, a whole
+# e-print tens of megabytes; anything that inflates past this is a bomb.
+EPRINT_MAX = 64 << 20
+MEMBER_MAX = 8 << 20
+
+
+def read_source(source: str, mirrors: Sequence[Mirror], pace: Callable[[], None],
+                progress: Callable[[str], None]) -> Document:
+    """The source as a :class:`~sora_refs.bibliography.citations.Document`.
+
+    Raises:
+        UsageError: it cannot be read, or holds no reference list.
+    """
+    path = Path(source).expanduser()
+    if path.is_file():
+        size = path.stat().st_size
+        if size > MAX_SOURCE:
+            raise UsageError(f"{source} is {size:,} bytes; a bibliography is a few hundred kB "
+                             f"at most, so this is not one (the limit is {MAX_SOURCE:,}).")
+        raw = path.read_bytes()
+        return _document(raw, sniff(raw, path.name), path)
+    m = ARXIV_SOURCE.match(source.strip())
+    if m:
+        return _from_arxiv(m.group(1), mirrors, pace, progress)
+    if re.match(r"^https?://", source, re.I):
+        progress(f"downloading {redact(source)}")
+        raw, ctype = _get(source, mirrors, MAX_SOURCE)
+        kind = "pdf" if "pdf" in ctype else sniff(raw, source.split("?")[0])
+        if "html" in ctype and kind != "pdf":
+            kind = "html"
+        return _document(raw, kind, None)
+    if path.exists():
+        raise UsageError(f"{source} is not a file.")
+    raise UsageError(f"{source!r} is neither a file, a web address nor an arXiv id (such as "
+                     "2212.09748 or https://arxiv.org/abs/2212.09748).")
+
+
+def _document(raw: bytes, kind: str, path: Path | None) -> Document:
+    if kind != "pdf":
+        return document(raw, kind, str(path or "the page"))
+    from sora_refs.pdf.reader import pool
+
+    if path is None:
+        with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as fh:
+            fh.write(raw)
+            tmp = Path(fh.name)
+        try:
+            text = pool().text(tmp)
+        finally:
+            tmp.unlink(missing_ok=True)
+    else:
+        text = pool().text(path)
+    return pdf_document(text)
+
+
+def _get(url: str, mirrors: Sequence[Mirror], cap: int) -> tuple[bytes, str]:
+    import httpx
+
+    from sora_refs.net.api import ApiError, get_bounded
+    from sora_refs.net.transport import Router, sync_client
+
+    with sync_client(Router(list(mirrors)), read_timeout=defaults.READ_TIMEOUT) as client:
+        try:
+            response, body = get_bounded(client, url, max_bytes=cap,
+                                         deadline=defaults.API_DEADLINE * 2)
+        except ApiError as exc:
+            raise UsageError(str(exc)) from None
+        except httpx.HTTPError as exc:
+            raise SoraRefsError(f"cannot download {redact(url)}: {exc}") from None
+    if response.status_code != 200:
+        raise SoraRefsError(f"{redact(url)} answered HTTP {response.status_code}")
+    return body, response.headers.get("content-type", "").lower()
+
+
+def _from_arxiv(ident: str, mirrors: Sequence[Mirror], pace: Callable[[], None],
+                progress: Callable[[str], None]) -> Document:
+    """A paper on arXiv: the bibliography from its LaTeX source (the .bbl), else its PDF."""
+    progress(f"downloading the LaTeX source of arXiv:{ident}")
+    pace()
+    why = "it holds no bibliography"
+    try:
+        raw, _ = _get(f"https://arxiv.org/e-print/{ident}", mirrors, EPRINT_MAX)
+        doc = eprint_document(raw)
+        if doc is not None:
+            return doc
+    except SoraRefsError as exc:
+        why = str(exc)
+    progress(f"the LaTeX source is no use ({why}); reading the PDF instead")
+    pace()
+    try:
+        raw, _ = _get(f"https://arxiv.org/pdf/{ident}", mirrors, MAX_SOURCE * 4)
+        return _document(raw, "pdf", None)
+    except SoraRefsError as exc:
+        raise UsageError(f"cannot read the bibliography of arXiv:{ident}: its LaTeX source "
+                         f"is no use ({why.rstrip('.')}), and its PDF: {exc}") from None
+
+
+def eprint_document(raw: bytes) -> Document | None:
+    """The bibliography of an arXiv e-print (a tar, gzip or plain .tex), or None when it
+    holds none. Members are read in memory, never written: a '../' name cannot reach
+    anything; sizes are capped, so a decompression bomb stops at the cap.
+
+    Raises:
+        UsageError: the e-print inflates past the cap.
+    """
+    data = raw
+    if raw[:2] == b"\x1f\x8b":
+        data = _inflate(raw)
+    if data[:5] == b"%PDF-":
+        return None
+    try:
+        tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115 - closed below
+    except tarfile.TarError:
+        text = read_text(data[:MEMBER_MAX], "the e-print")
+        return bbl_document(text) if "\\bibitem" in text else None
+    bbls, bibs = [], []
+    with tar:
+        for member in tar:
+            if not member.isfile() or member.size > MEMBER_MAX:
+                continue
+            name = member.name.lower()
+            if name.endswith(".bbl") or name.endswith(".tex"):
+                bbls.append(member)
+            elif name.endswith(".bib"):
+                bibs.append(member)
+        for member in sorted(bbls, key=lambda m: not m.name.lower().endswith(".bbl")):
+            fh = tar.extractfile(member)
+            text = read_text(fh.read(MEMBER_MAX) if fh else b"", member.name)
+            if "\\bibitem" in text:
+                return bbl_document(text)
+        for member in bibs:
+            fh = tar.extractfile(member)
+            text = read_text(fh.read(MEMBER_MAX) if fh else b"", member.name)
+            try:
+                return bibtex_document(text)
+            except UsageError:
+                continue
+    return None
+
+
+def _inflate(raw: bytes) -> bytes:
+    out = io.BytesIO()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+            while chunk := gz.read(1 << 20):
+                out.write(chunk)
+                if out.tell() > EPRINT_MAX:
+                    raise UsageError(f"the e-print inflates past {EPRINT_MAX:,} bytes "
+                                     "(a decompression bomb?); not reading further.")
+    except (OSError, EOFError) as exc:
+        raise UsageError(f"the e-print is not valid gzip ({exc}).") from None
+    return out.getvalue()
