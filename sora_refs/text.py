@@ -125,3 +125,37 @@ def looks_like_html(head: bytes) -> bool:
     return low.startswith((b"<!doctype", b"<html", b"<head", b"<?xml", b"<body")) or (
         b"<html" in low
     )
+
+
+# Accents that TeX-made PDFs give as a separate spacing character beside the letter
+# ("Herv´e", "G¨ulc¸ehre", "´Eric", "C¸ aglar"), mapped to the combining mark they mean.
+_SPACING_BEFORE = {"\u00b4": "\u0301", "\u00a8": "\u0308", "\u02c6": "\u0302", "\u02dc": "\u0303",
+                   "\u02c7": "\u030c", "\u00af": "\u0304", "\u02da": "\u030a", "\u02dd": "\u030b",
+                   "\u02d8": "\u0306", "\u02d9": "\u0307"}
+_ACCENT_BEFORE = re.compile("([" + "".join(_SPACING_BEFORE) + r"])\s?([A-Za-zıȷ])")
+_GRAVE = re.compile(r"(?<![^\sA-Za-z])`([aeiouAEIOU])")  # "Bodn`ar", "`Agata"; "`x" stays
+_CEDILLA = re.compile(r"([CcSsTt])\u00b8(?:\s(?=[a-z]))?")  # "c¸", "C¸ aglar"
+# A word broken at a line's end: "repre-\nsentation". Joined unless the text writes
+# the hyphenated word elsewhere ("encoder-\ndecoder" where "encoder-decoder" occurs).
+_BROKEN = re.compile(r"(?<!\w)(\w+)-[ \t]*\n[ \t]*([a-z]\w*)")
+
+
+def repair(text: str) -> str:
+    """Text as PDF extraction and web pages give it, made into the text the author
+    wrote: spacing accents recomposed, NFKC (ligatures such as "ﬁ" become "fi"),
+    line-end hyphenation repaired. The one normaliser every reader of outside text
+    (PDFs, pages, BibTeX) passes through before any rule sees it."""
+    text = _ACCENT_BEFORE.sub(lambda m: m.group(2).replace("ı", "i") + _SPACING_BEFORE[
+        m.group(1)], text)
+    text = _GRAVE.sub(lambda m: m.group(1) + "\u0300", text)
+    text = _CEDILLA.sub(lambda m: m.group(1) + "\u0327", text)
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    if "-" in text and "\n" in text:
+        hyphenated = set(re.findall(r"\b\w+-\w+\b", text.lower()))
+
+        def join(m: re.Match[str]) -> str:
+            a, b = m.group(1), m.group(2)
+            return f"{a}-{b}" if f"{a}-{b}".lower() in hyphenated else a + b
+
+        text = _BROKEN.sub(join, text)
+    return text

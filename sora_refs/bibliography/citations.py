@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sora_refs.bibliography.documents import Document
+from sora_refs.bibliography.entries import title_and_authors, year_of
 from sora_refs.text import ARXIV_ID
 
 _ARXIV_IN_TEXT = re.compile(rf"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf)/)({ARXIV_ID})(v\d+)?",
@@ -26,7 +27,7 @@ _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;)])")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 # A URL the page printed across two pieces: "https://cdn.openai.com/papers/dall-e-3 . pdf".
-_SPLIT_URL = re.compile(r"(https?://[^\s<>\"')\]]+?)[)\]\s_*]*\.\s*[_*]*\s*(pdf|html?)\b",
+_SPLIT_URL = re.compile(r"(https?://[^\s<>\"')\]]{1,300}?)[)\]\s_*]*\.\s*[_*]*\s*(pdf|html?)\b",
                         re.I)
 # Venues as printed, to the names the manifests use.
 VENUE_NAMES = (
@@ -123,44 +124,11 @@ def parse_entry(number: int, label: str, printed: str) -> Citation:
                                  for m in _ARXIV_IN_TEXT.finditer(text)))
     c.dois = list(dict.fromkeys(m.group(1) for m in _DOI.finditer(text)))
     c.urls = list(dict.fromkeys(u.rstrip(".,;") for u in _URL.findall(text)))
-    years = [int(y) for y in _YEAR.findall(re.sub(_URL, " ", text))]
-    c.year = years[-1] if years else None
+    c.year = year_of(text)
     c.venue = next((name for rx, name in VENUE_NAMES if rx.search(text)), "") or next(
         (name for host, name in _PUBLISHER_HOSTS if any(host in u for u in c.urls)), "")
-    c.title, c.authors = _title_and_authors(text)
+    c.title, c.authors = title_and_authors(text)
     return c
-
-
-def _title_and_authors(text: str) -> tuple[str, list[str]]:
-    if "\u2016" in text:  # .bbl/.bib parts: authors ‖ title ‖ venue ‖ year
-        parts = [p.strip(" .,") for p in text.split("\u2016")]
-        return parts[1] if len(parts) > 1 else parts[0], _names(parts[0])
-    quoted = re.search(r"[\"“]([^\"”]{8,})[\"”]", text)
-    if quoted:
-        return quoted.group(1).strip(" .,"), _names(text[:quoted.start()])
-    # "Authors. Title. Venue, year." — sentences split on '. ' not after an initial.
-    parts = [p.strip() for p in re.split(
-        r"(?<!^[A-Z])(?<![\s.(-][A-Z])(?<!\bet al)\.\s+(?=[A-Za-z0-9\"“(])", text) if p.strip()]
-    if len(parts) >= 2:
-        return parts[1].strip(" ."), _names(parts[0])
-    return text.strip(" ."), []
-
-
-def _names(segment: str) -> list[str]:
-    """Author names of an author segment, 'Surname, Given' and 'Given Surname' alike."""
-    seg = re.sub(r"\bet al\.?", "", segment).strip(" .,")
-    if not seg:
-        return []
-    # "Srivastava, Nitish, Elman Mansimov, and Ruslan Salakhudinov" (first inverted).
-    pieces = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", seg)
-              if p.strip()]
-    out: list[str] = []
-    if len(pieces) >= 2 and len(pieces[0].split()) == 1 and len(pieces[1].split()) <= 3 \
-            and not re.search(r"\b[A-Z]\.?$", pieces[0]):
-        out.append(f"{pieces[1]} {pieces[0]}")  # "Ho, Jonathan" -> "Jonathan Ho"
-        pieces = pieces[2:]
-    out += [p for p in pieces if re.search(r"[A-Za-z]", p)]
-    return [" ".join(n.split()) for n in out][:50]
 
 
 # ---------------------------------------------------------------- where each is cited

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from sora_refs.errors import UsageError
-from sora_refs.text import printable
+from sora_refs.text import printable, repair
 
 # A reference list is found under a heading like these.
-_REFS_HEADING = re.compile(r"^\s*(?:#+\s*|\d+\.?\s+|[IVX]+\.?\s+)?(references|bibliography|"
-                           r"works cited|literature cited|citations)\s*:?\s*$", re.I | re.M)
+# [ \t]*, not \s*: a run of blank lines must not be rescanned from every line start.
+_REFS_HEADING = re.compile(r"^[ \t]*(?:#+[ \t]*|\d+\.?[ \t]+|[IVX]+\.?[ \t]+)?(references|"
+                           r"bibliography|works cited|literature cited|citations)[ \t]*:?[ \t]*$",
+                           re.I | re.M)
 MAX_SOURCE = 20 << 20  # a bibliography is kilobytes; a source this big is not one
 
 
@@ -35,6 +37,12 @@ class Document:
 
 
 # ---------------------------------------------------------------- sources to documents
+
+
+def incoming(text: str) -> str:
+    """Every source's text before any rule reads it: one kind of line end, no control
+    characters, and :func:`~sora_refs.text.repair` (accents, ligatures, hyphenation)."""
+    return repair(printable(text.replace("\r\n", "\n").replace("\r", "\n"), multiline=True))
 
 
 def read_text(raw: bytes, what: str) -> str:
@@ -177,7 +185,7 @@ _ENTRY_START = re.compile(
 def text_document(text: str, kind: str = "text") -> Document:
     """A Markdown or plain-text page: the reference list under its heading (or, when
     there is none, the whole text as a list), and the body above it."""
-    text = printable(text.replace("\r\n", "\n").replace("\r", "\n"), multiline=True)
+    text = incoming(text)
     if kind == "markdown":
         text = _strip_markdown(text)
     title = next((m.group(1).strip() for m in re.finditer(r"^#\s+(.+)$", text, re.M)), "")
@@ -226,45 +234,18 @@ def _entries(tail: str) -> list[tuple[str, str]]:
 
 
 def pdf_document(text: str) -> Document:
-    """The text of a paper (all pages): its References section, entries by [n] or n.,
-    else by paragraphs; the body before it for where each is cited."""
-    text = printable(text, multiline=True)
+    """The text of a paper (all pages): its References section, read entry by entry
+    (:mod:`.pdftext`), and the body before it for where each is cited."""
+    from sora_refs.bibliography.pdftext import drop_running_heads, reference_entries
+
+    text = drop_running_heads(incoming(text))
     heads = list(_REFS_HEADING.finditer(text))
     if not heads:
         raise UsageError("found no References section in the PDF (no heading 'References' "
                          "or 'Bibliography' on a line of its own).")
     start = heads[-1]
     body, tail = text[:start.start()], text[start.end():]
-    stop = re.search(r"^\s*(?:appendix|supplementary material|[A-Z]\s+[A-Z][a-z]+.*)\s*$",
-                     tail, re.M | re.I)
-    if stop and stop.start() > 2000:
-        tail = tail[:stop.start()]
-    tail = re.sub(r"(\w)-\n(\w)", r"\1\2", tail)
-    if re.search(r"^\s*\[\d{1,3}\]", tail, re.M):
-        parts = re.split(r"^\s*\[(\d{1,3})\]\s*", tail, flags=re.M)
-        entries = [(parts[i], " ".join(parts[i + 1].split())) for i in range(1, len(parts), 2)]
-    elif re.search(r"^\s*\d{1,3}\.\s+[A-Z]", tail, re.M):
-        parts = re.split(r"^\s*(\d{1,3})\.\s+(?=[A-Z])", tail, flags=re.M)
-        entries = [(parts[i], " ".join(parts[i + 1].split())) for i in range(1, len(parts), 2)]
-    else:
-        entries = _author_year_entries(tail)
-    body = re.sub(r"(\w)-\n(\w)", r"\1\2", body)
-    return Document("", body, [(lb, t) for lb, t in entries if len(t) > 15], "pdf")
-
-
-def _author_year_entries(tail: str) -> list[tuple[str, str]]:
-    """Entries of an author-year list: a new entry starts at a line that begins with a
-    surname and a comma or initials, after a line that ended an entry (a year or '.')."""
-    lines = [x.strip() for x in tail.splitlines() if x.strip()]
-    out: list[list[str]] = []
-    for line in lines:
-        starts = re.match(r"^[A-Z][\w'’\-]+(?:,| [A-Z]\.| [A-Z][a-z]+,)", line)
-        ended = not out or re.search(r"(\.|\d{4}[a-z]?\.?)$", out[-1][-1])
-        if starts and ended:
-            out.append([line])
-        elif out:
-            out[-1].append(line)
-    return [(str(i), " ".join(x)) for i, x in enumerate(out, 1)]
+    return Document("", body, reference_entries(tail), "pdf")
 
 
 def bbl_document(text: str) -> Document:

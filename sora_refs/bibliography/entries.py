@@ -1,0 +1,166 @@
+"""Reading one printed reference: its authors, title, year and venue.
+
+A reference reads "Authors. Title. Venue, year." in one of a handful of styles: given
+names first ("Jimmy Lei Ba, Jamie Ryan Kiros, and Geoffrey E Hinton."), surnames first
+with given names ("Cho, Kyunghyun, van Merrienboer, Bart, and Bengio, Yoshua.") or
+initials ("Barron, J. T., and Malik, J."), "et al." for the rest. The author list
+ends at the last full stop before which the text still reads as names, and the title
+is the sentence after it, never a venue, year or page fragment ("In NeurIPS, 2020",
+"CoRR, abs/1411.4389, 2014"): when the sentence after the names is one, the names
+end one stop earlier, and when no title can be read it stays empty (the caller keeps
+the printed text instead of inventing one).
+
+Text arrives repaired (:func:`sora_refs.text.repair`); every pattern here is linear.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Lowercase words that belong to names: "Bart van Merrienboer", "Diego de las Casas".
+_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "las", "los",
+              "del", "della", "dos", "das", "ter", "ten", "bin", "al", "el", "y", "zu"}
+_INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.)(?:-?[A-Z][a-z]?\.)*$|^[A-Z]{1,3}$")
+# Where the author list may end: a full stop (or ? !) followed by more text, or "et al.".
+_STOP = re.compile(r"\bet al\.?,?|[.?!](?=\s+\S)")
+_PIECES = re.compile(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
+_YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20[0-4]\d)(?![\d.]\d)")  # Langevin, 1908
+_NOT_YEAR = re.compile(r"https?://\S+|arXiv\s*:\s*\S+|abs/\S+|10\.\d{4,9}/\S+", re.I)
+# What a venue, year or page fragment starts with: never a title.
+_FRAGMENT = re.compile(
+    r"^(?:in\b|in:|arxiv|corr\b|proc\.|proceedings|advances in|journal|trans\.|"
+    r"transactions|ieee|acm\b|pp\.|pages?\b|vol\.|volume\b|technical report|tech\. ?rep|"
+    r"preprint|springer|openreview|international|conference|workshop|symposium|annual|"
+    r"\(?\d+(?![a-z]))", re.I)  # "3d convolutional" is a title
+_SENTENCE_END = re.compile(r"(?<=[^\s.][^\s.])[.?!](?=\s|$)")
+_HEAD_YEAR = re.compile(r"^\(?(?:19|20)\d\d[a-z]?\)?[.,:]?\s+")
+_TAIL_YEAR = re.compile(r"[,.]?\s*\(?(?:19|20)\d\d[a-z]?\)?$")
+
+
+def _name_word(word: str) -> bool:
+    if word in _PARTICLES or _INITIALS.match(word):  # "van", "de"; "Le" is a surname
+        return True
+    core = word.replace("-", "").replace("'", "").replace("’", "")
+    return bool(core) and core[0].isupper() and core.isalpha()
+
+
+def _name_piece(piece: str) -> bool:
+    words = piece.split()
+    if len(words) >= 4 and _INITIALS.match(words[0]) and not any(
+            _INITIALS.match(w) for w in words[1:]):
+        return False  # "M. Auto-Encoding Variational Bayes": an initial, then a title
+    return 1 <= len(words) <= 5 and all(_name_word(w) for w in words) and not all(
+        w in _PARTICLES for w in words)
+
+
+# Words that make a lowercase piece a phrase, not a name printed in lower case.
+_PROSE = {"the", "of", "for", "and", "with", "a", "an", "in", "on", "to", "by", "from",
+          "via", "is", "are", "using", "learning", "networks", "models", "model"}
+
+
+def _lowercase_name(piece: str) -> bool:
+    """'arthur szlam', 'koray kavukcuoglu': a name a BibTeX file left in lower case."""
+    words = piece.split()
+    return len(words) in (2, 3) and all(w.isalpha() and w.islower() and w not in _PROSE
+                                         for w in words)
+
+
+def reads_as_names(segment: str) -> bool:
+    """Whether ``segment`` is an author list (names, initials, 'and', 'et al.')."""
+    seg = re.sub(r",?\s*\bet al\.?,?$", "", segment.strip()).strip(" ,")
+    if not seg or len(seg) > 2000:
+        return False
+    pieces = [p.strip() for p in _PIECES.split(seg)]
+    if not all(pieces):
+        return False
+    proper = sum(_name_piece(p) for p in pieces)
+    lower = sum(_lowercase_name(p) for p in pieces if not _name_piece(p))
+    return proper + lower == len(pieces) and lower <= max(0, (proper - 1) // 2)
+
+
+def _fragment(title: str) -> bool:
+    words = title.split()
+    return (not words or bool(_FRAGMENT.match(title))
+            or (len(words) <= 4 and bool(_YEAR.search(title)))
+            or sum(ch.isalpha() for ch in title) < 4)
+
+
+def split_authors(text: str) -> tuple[str, str]:
+    """(author segment, the rest) of a printed reference; ('', text) when it does not
+    begin with names."""
+    ends: list[int] = []
+    for m in _STOP.finditer(text, 0, min(len(text), 1500)):
+        cut = m.end() if m.group(0).startswith("et al") else m.start()
+        if not reads_as_names(text[:cut]):
+            if ends:
+                break  # the names ended at an earlier stop
+            continue
+        ends.append(m.end())
+    for end in reversed(ends):  # the longest list whose next sentence is a title
+        rest = text[end:].strip()
+        if not _fragment(_first_sentence(rest)):
+            return text[:end].strip(" ,"), rest
+    if ends:
+        return text[:ends[0]].strip(" ,"), text[ends[0]:].strip()
+    return "", text
+
+
+def _first_sentence(text: str) -> str:
+    text = _HEAD_YEAR.sub("", text.strip())  # "(2020). Title": the year after the names
+    quoted = re.match(r"^[“\"]([^”\"]{4,400})[”\"]", text)
+    if quoted:
+        return quoted.group(1).strip(" .,")
+    m = _SENTENCE_END.search(text)
+    return (text[:m.start()] if m else text).strip(" .,")
+
+
+def title_of(rest: str) -> str:
+    """The title at the start of what follows the names, or '' if it is a fragment."""
+    title = _TAIL_YEAR.sub("", _first_sentence(rest)).strip(" .,;:")
+    return "" if _fragment(title) else title
+
+
+def names(segment: str) -> list[str]:
+    """Author names of an author segment, each as 'Given Surname'."""
+    seg = re.sub(r",?\s*\bet al\.?,?$", "", segment.strip()).strip(" ,")
+    if seg.endswith(".") and not _INITIALS.match(seg.rsplit(" ", 1)[-1]):
+        seg = seg[:-1]  # the stop after a surname; an initial keeps its own
+    pieces = [" ".join(p.split()) for p in _PIECES.split(seg) if p.strip()]
+    if not pieces:
+        return []
+    first = pieces[0].split()
+    inverted = len(pieces) >= 2 and (
+        (any(_INITIALS.match(w) for w in pieces[1].split()) and all(
+            _INITIALS.match(w) for w in pieces[1].split()))
+        or (len(first) == 1 or (len(first) == 2 and first[0] in _PARTICLES)))
+    out: list[str] = []
+    if inverted:  # "Surname, Given, Surname, Given" or "Surname, J. T., ..."
+        for i in range(0, len(pieces) - 1, 2):
+            out.append(f"{pieces[i + 1]} {pieces[i]}")
+        if len(pieces) % 2:
+            out.append(pieces[-1])
+    else:
+        out = pieces
+    return out[:100]
+
+
+def year_of(text: str) -> int | None:
+    """The publication year: the last year printed, outside URLs, arXiv ids and DOIs."""
+    years = _YEAR.findall(_NOT_YEAR.sub(" ", text))
+    return int(years[-1]) if years else None
+
+
+def title_and_authors(text: str) -> tuple[str, list[str]]:
+    """(title, authors) of one printed reference; an empty title when none reads."""
+    if "\u2016" in text:  # .bbl/.bib parts: authors ‖ title ‖ venue ‖ year
+        parts = [p.strip(" .,") for p in text.split("\u2016")]
+        if len(parts) > 1:
+            return parts[1], names(parts[0])
+        return parts[0], []
+    quoted = re.search(r"[\"“]([^\"”]{8,400})[\"”]", text[:1500])
+    if quoted and reads_as_names(text[:quoted.start()].strip(" ,.")):
+        return quoted.group(1).strip(" .,"), names(text[:quoted.start()])
+    segment, rest = split_authors(text)
+    if segment:
+        return title_of(rest), names(segment)
+    return title_of(text), []

@@ -1,0 +1,143 @@
+"""A paper's reference list from its text as pypdf gives it.
+
+Real PDFs (see the seven in ``shared/realpdfs``) print their lists in four styles:
+numbered ``[n]`` (Attention, MAE, LDM), numbered ``n.``, alpha labels ``[BCV13]``
+(VAE), and author-year with hanging lines (the two ICML 2015 papers). The text comes
+with page numbers and running heads between lines, back-references after entries
+("2017. 1, 5, 26"), and appendices after the list. Numbered entries are taken in
+sequence (an entry starts only at the number that comes next), so a "10" page number
+or a numbered appendix heading never starts one; the list ends at the first heading
+after its last entry.
+
+Every pattern is linear in its input: the text is untrusted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from sora_refs.bibliography.entries import reads_as_names
+
+_BRACKET = re.compile(r"^[ \t]*\[(\d{1,3})\][ \t]*(.*)$")
+_DOTTED = re.compile(r"^[ \t]*(\d{1,3})\.[ \t]+(\S.*)$")
+_ALPHA = re.compile(r"^[ \t]*\[([A-Z][A-Za-z+]{0,9}\d{2}[a-z]?)\][ \t]*(.*)$")
+_PAGE_NUMBER = re.compile(r"^[ \t]*\d{1,4}[ \t]*$")
+# An appendix or section heading after the list: "A. Implementation details",
+# "A Changelog", "Appendix", "B.2 More results", "Supplementary Material".
+_HEADING = re.compile(r"^(?:appendix\b|appendices\b|supplementary\b|"
+                      r"(?:[A-Z]|\d{1,2})(?:\.\d{1,2})*\.?[ \t]+[A-Z][\w-]*(?:[ \t]+\S+){0,8}$)",
+                      re.I)
+# CVPR-style back-references: the pages citing an entry, after its last full stop.
+_BACKREFS = re.compile(r"(?<=[.\d])[ \t]+\d{1,3}(?:,[ \t]*\d{1,3})*[ \t]*$")
+_MAX_ENTRY = 1500  # characters: a reference is a few lines, never a page
+
+
+def drop_running_heads(text: str) -> str:
+    """Lines a page repeats on every page (a running title, a conference footer) are not
+    text: short lines with words that occur three times or more are dropped."""
+    lines = text.split("\n")
+    counts = Counter(x.strip() for x in lines if 8 <= len(x.strip()) <= 90)
+    repeated = {x for x, n in counts.items() if n >= 3 and " " in x and not x.endswith(".")
+                and sum(ch.isalpha() for ch in x) >= 6}
+    return "\n".join(x for x in lines if x.strip() not in repeated) if repeated else text
+
+
+def reference_entries(tail: str) -> list[tuple[str, str]]:
+    """(label, printed text) of each entry of the list that starts ``tail``."""
+    lines = [x for x in tail.split("\n") if x.strip() and not _PAGE_NUMBER.match(x)]
+    styles = [_numbered(lines, _BRACKET), _labelled(lines), _numbered(lines, _DOTTED)]
+    best = max(styles, key=len)  # the style that reads the most entries is the list's
+    return best if len(best) >= 3 else _author_year(lines)
+
+
+def _finish(label: str, parts: list[str]) -> tuple[str, str]:
+    text = " ".join(" ".join(parts).split())
+    return label, _BACKREFS.sub("", text[:_MAX_ENTRY]).strip()
+
+
+def _finished(parts: list[str]) -> bool:
+    """Whether an entry's text so far ends as entries end (a full stop, a year, a
+    closing bracket, back-references): a heading can only come after such a line."""
+    return bool(parts) and bool(re.search(r"(?:[.)]|\d)[ \t]*$", parts[-1]))
+
+
+def _list_ends(lines: list[str], i: int, starts: object) -> bool:
+    """Whether the heading-like line ``i`` ends the list: no entry starts in the three
+    lines after it (otherwise it was a running head or a page break)."""
+    return not any(starts(x) for x in lines[i + 1:i + 4])  # type: ignore[operator]
+
+
+def _numbered(lines: list[str], pattern: re.Pattern[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    label, parts, expect = "", [], 1
+
+    def next_entry(x: str) -> bool:
+        m = pattern.match(x)
+        return bool(m) and expect <= int(m.group(1)) <= expect + 2
+
+    for i, line in enumerate(lines):
+        m = pattern.match(line)
+        if m and next_entry(line):
+            if label:
+                out.append(_finish(label, parts))
+            label, parts, expect = m.group(1), [m.group(2)], int(m.group(1)) + 1
+        elif label:
+            if _HEADING.match(line.strip()) and _finished(parts):
+                if _list_ends(lines, i, next_entry):
+                    break
+                continue  # a running head between two entries
+            parts.append(line)
+    if label:
+        out.append(_finish(label, parts))
+    return [(lb, t) for lb, t in out if len(t) > 15]
+
+
+def _labelled(lines: list[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    label, parts = "", []
+    for i, line in enumerate(lines):
+        m = _ALPHA.match(line)
+        if m:
+            if label:
+                out.append(_finish(label, parts))
+            label, parts = m.group(1), [m.group(2)]
+        elif label:
+            if _HEADING.match(line.strip()) and _finished(parts):
+                if _list_ends(lines, i, _ALPHA.match):
+                    break
+                continue
+            parts.append(line)
+    if label:
+        out.append(_finish(label, parts))
+    return [(lb, t) for lb, t in out if len(t) > 15]
+
+
+def _starts_author_year(line: str) -> bool:
+    """Whether a line opens an author-year entry: names, then a comma or a full stop
+    ("Cho, Kyunghyun, van Merrienboer, Bart,", "Barron, J. T., Biggin, M. D.,")."""
+    head = line.strip()
+    first = head.split(" ", 1)[0]
+    if not first or not (first[0].isupper() or first.lower() in ("van", "von", "de", "da",
+                                                                   "le", "la", "del")):
+        return False
+    m = re.match(r"^([^,]{1,40}),[ \t]*(\S+)", head)
+    if not m or sum(w[:1].isupper() for w in m.group(1).split()) > 2:
+        return False  # a surname has at most two capitalised words ("Roshan Zamir")
+    return reads_as_names(m.group(1)) and (m.group(2)[:1].isupper() or
+                                           m.group(2) in ("and", "&"))
+
+
+def _author_year(lines: list[str]) -> list[tuple[str, str]]:
+    out: list[list[str]] = []
+    for i, line in enumerate(lines):
+        ended = not out or _finished(out[-1])
+        if ended and _starts_author_year(line):
+            out.append([line])
+        elif out:
+            if ended and _HEADING.match(line.strip()) and _list_ends(lines, i,
+                                                                     _starts_author_year):
+                break
+            out[-1].append(line)
+    return [(str(i), t) for i, (_, t) in enumerate((_finish("", x) for x in out), 1)
+            if len(t) > 15]
