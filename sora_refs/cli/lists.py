@@ -196,7 +196,9 @@ def init(
     if dry_run:
         write_out(result.text)
     else:
-        _write_new(path, result.text)
+        from sora_refs.readinglist.editing import write_new
+
+        write_new(path, result.text)
     _init_report(result, source, path, as_json, dry_run)
     if result.stopped:
         warn(f"The lookups stopped early: {result.stopped} The list is written with every "
@@ -208,15 +210,6 @@ def init(
         raise typer.Exit(EXIT_INTERRUPTED)
     if not result.complete:
         raise typer.Exit(1)
-
-
-def _write_new(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as fh:
-            fh.write(text)
-    except FileExistsError:
-        raise UsageError(f"{path} exists already; init never overwrites a file.") from None
 
 
 def _init_report(result: Any, source: str, path: Path, as_json: bool, dry_run: bool) -> None:

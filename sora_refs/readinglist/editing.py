@@ -83,6 +83,15 @@ def init(path: Path, title: str | None = None) -> None:
     """
     text = TEMPLATE.format(name=path.name, title=(title or "My reading list").replace('"', "'"))
     parse_manifest(text, path)  # the template itself must always validate
+    write_new(path, text)
+
+
+def write_new(path: Path, text: str) -> None:
+    """Create ``path`` holding ``text``; an existing file is never overwritten.
+
+    Raises:
+        UsageError: the file exists already, or cannot be created.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8") as fh:
