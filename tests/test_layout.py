@@ -176,3 +176,35 @@ def test_the_layering_check_catches_a_planted_import(tmp_path: Path, where: str,
     target = copy / where
     target.write_text(target.read_text() + f"\n\ndef _planted() -> None:\n    {planted}\n")
     assert any(expected in v for v in violations(copy)), violations(copy)
+
+
+SCREEN = "cli/screen.py"  # the one place text meets rich (see its docstring)
+
+
+def rich_text_makers(root: Path) -> list[str]:
+    """Where, outside the screen module, a rich ``Console`` or ``Text`` is constructed
+    (``Console(...)``, ``Text(...)``, ``Text.from_markup(...)``, ``Text.assemble(...)``)."""
+    found = []
+    for path in root.rglob("*.py"):
+        if path.relative_to(root).as_posix() == SCREEN:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            name = (f.id if isinstance(f, ast.Name) else
+                    f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+                    else "")
+            if name in ("Console", "Text"):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    return found
+
+
+def test_only_the_screen_module_makes_rich_consoles_and_texts(tmp_path: Path) -> None:
+    assert rich_text_makers(PACKAGE) == []
+    copy = tmp_path / "sora_refs"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    target = copy / "cli" / "render.py"
+    target.write_text(target.read_text() + "\n\ndef _planted() -> None:\n"
+                      "    from rich.text import Text\n    Text('x')\n")
+    assert rich_text_makers(copy) == [f"cli/render.py:{len(target.read_text().splitlines())}"]

@@ -44,9 +44,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def stdout_console() -> "Console":
-    from rich.console import Console
+    from sora_refs.cli.screen import console
 
-    return Console(highlight=False)
+    return console()
 
 
 def print_view(renderable: "RenderableType") -> None:
@@ -62,9 +62,9 @@ def print_view(renderable: "RenderableType") -> None:
 
 
 def stderr_console() -> "Console":
-    from rich.console import Console
+    from sora_refs.cli.screen import console
 
-    return Console(stderr=True, highlight=False)
+    return console(stderr=True)
 
 
 def fail(message: str, code: int) -> typer.Exit:
@@ -112,13 +112,13 @@ def write_out(text: str) -> None:
 
 def save_svg(renderable: "RenderableType", path: Path, title: str) -> None:
     """Record ``renderable`` on an off-screen colour console and save it as SVG."""
-    from rich.console import Console
+    from sora_refs.cli.screen import console
 
-    console = Console(record=True, file=io.StringIO(), width=100, force_terminal=True,
-                      color_system="truecolor", highlight=False)
-    console.print(renderable)
+    recorder = console(record=True, file=io.StringIO(), width=100, force_terminal=True,
+                       color_system="truecolor")
+    recorder.print(renderable)
     try:
-        console.save_svg(str(path), title=title)
+        recorder.save_svg(str(path), title=title)
     except OSError as exc:
         raise SoraRefsError(f"could not write the SVG to {path}: {exc.strerror or exc}") from None
     stderr_console().print(f"Saved {path}")

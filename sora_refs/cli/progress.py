@@ -4,14 +4,17 @@ Both take the same events from the fetch engine."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
-from rich.text import Text
 
+from sora_refs.cli.screen import text
 from sora_refs.cli.tables import human_bytes
 from sora_refs.readinglist.manifest import Reference
 from sora_refs.text import middle, printable
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 class LineEvents:
@@ -74,8 +77,8 @@ class RichEvents:
         if not self.narrow:
             columns += [TransferSpeedColumn(), TimeRemainingColumn()]
         self.progress = Progress(*columns, console=console, transient=True)
-        self.overall = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                MofNCompleteColumn(), console=console)
+        self.overall = Progress(TextColumn("{task.description}", style="bold", markup=False),
+                                BarColumn(), MofNCompleteColumn(), console=console)
         self._overall_task = self.overall.add_task("references", total=total)
         self._tasks: dict[int, Any] = {}
         self._labels: dict[int, str] = {}
@@ -106,7 +109,7 @@ class RichEvents:
             self.progress.remove_task(task)
 
     def waiting(self, ref: Reference, seconds: float, why: str) -> None:
-        self.progress.console.print(Text(printable(f"waiting {seconds:.0f} s: {why}"),
+        self.progress.console.print(text(f"waiting {seconds:.0f} s: {why}",
                                          style="dim"))
 
     def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
@@ -134,8 +137,8 @@ class _QueueLine:
         self.source: Any = None
 
     def __rich__(self) -> Text:
-        text = self.source() if self.source is not None else ""
-        return Text(printable(text), style="dim", no_wrap=True, overflow="ellipsis")
+        line = self.source() if self.source is not None else ""
+        return text(line, style="dim", no_wrap=True, overflow="ellipsis")
 
 
 # ---------------------------------------------------------------- verify and import

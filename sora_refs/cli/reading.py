@@ -211,10 +211,10 @@ def stats(
 
         write_out(stats_view(data, Terminal.of(sys.stdout)))
         if svg:
-            from rich.text import Text
+            from sora_refs.cli.screen import from_ansi
 
             colour = Terminal(width=100, color=True)
-            save_svg(Text.from_ansi(stats_view(data, colour)), svg, "sora-refs stats")
+            save_svg(from_ansi(stats_view(data, colour)), svg, "sora-refs stats")
 
 
 @app.command()

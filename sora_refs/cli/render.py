@@ -17,9 +17,9 @@ from typing import Any
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
-from rich.text import Text
 from rich.tree import Tree
 
+from sora_refs.cli.screen import text
 from sora_refs.cli.tables import STATUS_STYLE, human_bytes
 from sora_refs.readinglist.manifest import Category, Manifest, Reference
 from sora_refs.text import middle, printable, shorten
@@ -33,7 +33,7 @@ def reference_detail(ref: Reference, manifest: Manifest,
     grid.add_column(overflow="fold")
     grid.add_row("Number", str(ref.n))
     grid.add_row("Key", ref.key)
-    grid.add_row("Title", Text(ref.title, style="bold"))
+    grid.add_row("Title", text(ref.title, style="bold"))
     grid.add_row("Authors", ", ".join(ref.authors))
     grid.add_row("Cited as", ref.cited_as)
     grid.add_row("Published", ref.published_where)
@@ -56,10 +56,8 @@ def reference_detail(ref: Reference, manifest: Manifest,
     return Group(*lines)
 
 
-def _long_line(label: str, value: str, style: str = "") -> Text:
-    text = Text(f"{label:<9}  ", style="bold", no_wrap=True, overflow="ignore")
-    text.append(printable(value), style=style)
-    return text
+def _long_line(label: str, value: str, style: str = "") -> RenderableType:
+    return text((f"{label:<9}  ", "bold"), (value, style), no_wrap=True, overflow="ignore")
 
 
 def tree_view(manifest: Manifest, refs: Sequence[Reference], prune: bool = False) -> Tree:
@@ -68,21 +66,18 @@ def tree_view(manifest: Manifest, refs: Sequence[Reference], prune: bool = False
         return sum(1 for r in refs
                    if r.category == cat.path or r.category.startswith(cat.path + "/"))
 
-    root = Tree(Text(f"{manifest.title} ({len(refs)})", style="bold"))
+    root = Tree(text(f"{manifest.title} ({len(refs)})", style="bold"))
 
     def add(parent: Tree, cat: Category) -> None:
         if prune and not count(cat):
             return
-        label = Text(cat.en, style="bold")
-        if cat.zh:
-            label.append(f" {cat.zh}", style="dim")
-        label.append(f" ({count(cat)})")
-        node = parent.add(label)
+        node = parent.add(text((cat.en, "bold"), (f" {cat.zh}" if cat.zh else "", "dim"),
+                               f" ({count(cat)})"))
         for child in cat.children:
             add(node, child)
         for r in refs:
             if r.category == cat.path:
-                node.add(Text(f"{r.n}. {r.title} — {r.first_author_surname} {r.year_text}, "
+                node.add(text(f"{r.n}. {r.title} — {r.first_author_surname} {r.year_text}, "
                               f"{r.venue_text}"))
 
     for block in manifest.categories:
@@ -161,7 +156,7 @@ def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str,
         host = urlsplit(o.source or o.url).hostname if (o.source or o.url) else "—"
         seconds = f"{o.seconds:.1f} s" if o.status in ("downloaded", "resumed") else ""
         rows.append([str(o.ref.n), printable(o.ref.short_title(44)),
-                     Text(o.status, style=_STATUS_STYLE.get(o.status, "")),
+                     text(o.status, style=_STATUS_STYLE.get(o.status, "")),
                      middle(host or "—", 22), human_bytes(o.bytes),
                      str(o.pages) if o.pages else "—", seconds])
     table = fitted(cols, rows, width, title=middle(f"sora-refs fetch → {dest}", width))
@@ -178,7 +173,7 @@ def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str,
     notes = _failure_notes(outcomes)
     for o in outcomes:
         if o.note:
-            notes.append(Text(printable(f"{o.ref.n}. {o.note}"), style="yellow"))
+            notes.append(text(f"{o.ref.n}. {o.note}", style="yellow"))
     if not notes:
         return table
     return Group(table, *notes)
@@ -199,7 +194,7 @@ def _failure_notes(outcomes: Sequence[Any]) -> list[RenderableType]:
     if not groups:
         return []
     failed = any(o.status == "failed" for o in outcomes)
-    notes: list[RenderableType] = [Text("Why they failed:" if failed else "Plan:",
+    notes: list[RenderableType] = [text("Why they failed:" if failed else "Plan:",
                                         style="bold")]
     for reasons, refs in groups.items():
         style = "red" if refs[0].status == "failed" else ""
@@ -207,9 +202,9 @@ def _failure_notes(outcomes: Sequence[Any]) -> list[RenderableType]:
             head = f"{refs[0].ref.n}. {refs[0].ref.title}"
         else:
             head = f"{len(refs)} references: " + ", ".join(str(o.ref.n) for o in refs)
-        notes.append(Text(printable(head), style="bold"))
+        notes.append(text(head, style="bold"))
         for reason in reasons:
-            notes.append(Padding(Text(printable(reason), style=style), (0, 0, 0, 3)))
+            notes.append(Padding(text(reason, style=style), (0, 0, 0, 3)))
     return notes
 
 
@@ -232,12 +227,12 @@ def verify_view(items: Sequence[Any], dest: str, width: int = 100) -> Renderable
         label: Any = (printable(it.ref.short_title(48)) if it.ref
                       else _fit(_shown(it.path, dest)))
         rows.append([str(it.ref.n) if it.ref else "", label,
-                     Text(it.status, style=STATUS_STYLE.get(it.status, "")),
+                     text(it.status, style=STATUS_STYLE.get(it.status, "")),
                      human_bytes(it.bytes), str(it.pages) if it.pages else "—"])
         if it.status not in ("ok", "missing") and it.detail:
             head = f"{it.ref.n}. {it.ref.title}" if it.ref else _shown(it.path, dest)
-            notes.append(Text(printable(f"{head} — {it.status}"), style="bold"))
-            notes.append(Padding(Text(printable(it.detail)), (0, 0, 0, 3)))
+            notes.append(text(f"{head} — {it.status}", style="bold"))
+            notes.append(Padding(text(it.detail), (0, 0, 0, 3)))
     table = fitted(cols, rows, width, title=middle(f"sora-refs verify {dest}", width))
     table.caption = ", ".join(f"{n} {s}" for s, n in counts.items())
     return Group(table, *notes) if notes else table
@@ -275,7 +270,7 @@ def import_view(results: Sequence[Any], dest: str, width: int = 100) -> Renderab
         where: Any = (_fit(_shown(r.path, dest), f"; {r.detail}" if r.detail else "")
                       if filed else printable(r.detail))
         rows.append([_fit(str(r.input)),
-                     Text(r.status, style=STATUS_STYLE.get(r.status, "")),
+                     text(r.status, style=STATUS_STYLE.get(r.status, "")),
                      str(r.ref.n) if r.ref else "", r.method or "", where])
     table = fitted(cols, rows, width, title=middle(f"sora-refs import → {dest}", width))
     table.caption = f"{len(results)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items())
@@ -297,11 +292,11 @@ def check_view(results: Sequence[Any]) -> RenderableType:
     for c in results:
         table.add_row(str(c.ref.n), c.ref.short_title(48), c.ref.arxiv or "",
                       f"v{c.record.version}" if c.record else "—",
-                      Text(c.status, style=style.get(c.status, "")))
+                      text(c.status, style=style.get(c.status, "")))
         if c.differences:
-            notes.append(Text(f"{c.ref.n}. {c.ref.title}", style="bold"))
+            notes.append(text(f"{c.ref.n}. {c.ref.title}", style="bold"))
             for field, mine, theirs in c.differences:
-                notes.append(Padding(Text(f"{field}: manifest {mine!r}, arXiv {theirs!r}"),
+                notes.append(Padding(text(f"{field}: manifest {mine!r}, arXiv {theirs!r}"),
                                      (0, 0, 0, 3)))
     agree = sum(1 for c in results if c.status == "agrees")
     table.caption = f"{len(results)} references with an arXiv id: {agree} agree"
@@ -323,7 +318,7 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
     for r in result.rows:
         where = r.arxiv or r.url or "—"
         rows.append([str(r.n), printable(shorten(r.printed, 52)),
-                     Text(r.status, style=style[r.status]),
+                     text(r.status, style=style[r.status]),
                      r.how or "", _fit(where), _fit(r.category.rsplit("/", 1)[-1])])
     table = fitted(cols, rows, width, title=middle(
         f"sora-refs init --from {result.source}" + (f" → {path}" if path else ""), width))
@@ -334,13 +329,13 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
                      f"title), {counts['ambiguous']} ambiguous, {counts['unresolved']} "
                      f"unresolved; {result.requests} arXiv requests, {result.cached} answered "
                      f"from the cache; {result.seconds:.1f} s")
-    notes: list[RenderableType] = [Text(printable(n), style="yellow") for n in result.notes]
+    notes: list[RenderableType] = [text(n, style="yellow") for n in result.notes]
     from rich.padding import Padding
 
     for r in result.rows:
         if r.status != "resolved":
-            notes.append(Text(printable(f"{r.n}. {r.printed}"), style="bold"))
+            notes.append(text(f"{r.n}. {r.printed}", style="bold"))
             for line in [r.reason, *r.candidates]:
                 if line:
-                    notes.append(Padding(Text(printable(line)), (0, 0, 0, 3)))
+                    notes.append(Padding(text(line), (0, 0, 0, 3)))
     return Group(table, *notes) if notes else table

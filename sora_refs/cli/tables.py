@@ -176,9 +176,13 @@ def table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], term: Termi
     until the table fits ``term.width``: down to their floors, then, if that is
     not enough, down to their headers. Without it (long lists) every row stays on
     one line, which keeps them greppable. Padding stays outside colour codes, so
-    trailing blanks are stripped alike with and without colour.
+    trailing blanks are stripped alike with and without colour. Cells are made
+    printable here, the one place these tables meet the terminal.
     """
-    cells = [[(c, "") if isinstance(c, str) else c for c in row] for row in rows]
+    from sora_refs.text import printable
+
+    cells = [[(printable(c, True), "") if isinstance(c, str) else (printable(c[0], True), c[1])
+              for c in row] for row in rows]
     widths = [max([cell_width(col.header)]
                   + [cell_width(line) for row in cells for line in row[i][0].split("\n")])
               for i, col in enumerate(columns)]
