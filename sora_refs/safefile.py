@@ -13,9 +13,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
+
+from sora_refs.errors import UsageError
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
@@ -68,6 +72,47 @@ def atomic_write(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def write_named(path: Path, text: str, protected: Sequence[Path] = ()) -> bool:
+    """Write ``text`` to the file a person named with ``-o``; True when it was a stream.
+
+    A new name or a regular file gets the text atomically (:func:`atomic_write`). A
+    terminal, pipe, FIFO or device (``/dev/stdout``, ``/dev/null``, ``>(gzip ...)``) is
+    written as a stream, never replaced by a file. Refused (:class:`UsageError`), with
+    nothing written: a path among ``protected`` (the manifest the text was made from),
+    a folder, a symbolic link to a regular file, a folder that does not exist.
+    """
+    if any(_same(path, keep) for keep in protected):
+        raise UsageError(f"{path} is the reading list this was made from; writing there "
+                         "would replace it. Give another name.")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            raise UsageError(f"cannot write {path}: the folder {path.parent} does not exist "
+                             "(create it first, or give another path).") from None
+        atomic_write(path, text)
+        return False
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode) or stat.S_ISSOCK(st.st_mode):
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        return True
+    if stat.S_ISDIR(st.st_mode):
+        raise UsageError(f"{path} is a folder; give a file name (such as {path / 'refs'}"
+                         ".bib).")
+    if not stat.S_ISREG(st.st_mode) or path.is_symlink():
+        raise UsageError(f"{path} is a symbolic link or special file, not a regular file: "
+                         "sora-refs does not replace it. Give the file itself or a new name.")
+    atomic_write(path, text)
+    return False
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def set_aside(path: Path) -> Path:

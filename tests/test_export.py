@@ -110,6 +110,7 @@ def _raw_field(text: str, key: str, field: str) -> str:
 def test_file_fields_link_the_pdfs_the_way_zotero_reads_them(runner, library, tmp_path,
                                                              real_manifest) -> None:
     out = tmp_path / "exports" / "sora.bib"
+    out.parent.mkdir()
     runner.invoke(app, ["export", "--with-files", "--dest", str(library), "-o", str(out)])
     text = out.read_text(encoding="utf-8")
     lib = bibtexparser.parse_string(text)
@@ -131,12 +132,14 @@ def test_file_fields_link_the_pdfs_the_way_zotero_reads_them(runner, library, tm
 
 
 def test_the_zotero_reader_splits_several_files() -> None:
-    from sora_refs.readinglist.export import zotero_file_field
+    from sora_refs.readinglist.escape import bibtex_file
 
-    raw = zotero_file_field([("A: first; {x}", "a/b;c.pdf"), ("B $", "d\\e:f.pdf")])
+    raw = ";".join([bibtex_file("A: first; {x}", "a/b;c.pdf"),
+                    bibtex_file("B $", "d\\e:f {2}.pdf")])
     assert _zotero_file_records(raw) == [
-        {"title": "A: first; x", "path": "a/b;c.pdf", "mime": "application/pdf"},
-        {"title": "B $", "path": "d\\e:f.pdf", "mime": "application/pdf"}]
+        {"title": "A: first; ｛x｝", "path": "a/b;c.pdf", "mime": "application/pdf"},
+        {"title": "B $", "path": "d\\e:f {2}.pdf", "mime": "application/pdf"}]
+    assert bibtex_file("x", "a}b.pdf") is None and bibtex_file("x", "a\nb.pdf") is None
 
 
 # ---------------------------------------------------------------- RIS and CSL-JSON

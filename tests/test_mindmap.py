@@ -36,7 +36,7 @@ let text = "";
 for await (const chunk of process.stdin) text += chunk;
 try {
   const r = await mermaid.parse(text);
-  console.log(JSON.stringify({ ok: true, type: r.diagramType }));
+  console.log(JSON.stringify({ ok: true, type: r.diagramType, config: r.config }));
 } catch (e) {
   console.log(JSON.stringify({ ok: false, error: String(e.message || e).slice(0, 400) }));
 }
@@ -57,12 +57,16 @@ needs_mermaid = pytest.mark.skipif(MERMAID is None or shutil.which("node") is No
 
 
 def parse(text: str) -> dict:
-    """Mermaid's verdict on ``text``: {'ok': True, 'type': 'mindmap'} or the error."""
+    """Mermaid's verdict on ``text``: {'ok': True, 'type': 'mindmap'} (and the
+    configuration directives set, when any did) or the error."""
     assert MERMAID is not None
     out = subprocess.run(["node", "--input-type=module", "-e", PARSE], input=text,
                          capture_output=True, text=True, cwd=MERMAID, timeout=60)
     assert out.stdout, out.stderr
-    return json.loads(out.stdout.splitlines()[-1])
+    verdict = json.loads(out.stdout.splitlines()[-1])
+    if not verdict.get("config"):
+        verdict.pop("config", None)
+    return verdict
 
 
 HOSTILE = """\
@@ -86,7 +90,8 @@ references:
     note: x.
   - n: 2
     key: b2021quote
-    title: 'He said "((double))" ]]> <b>bold</b> `code` #35; &amp; 100%'
+    title: 'He said "((double))" ]]> <b>bold</b> `code` #35; &amp; 100%
+      %%{init: {''theme'':''forest''}}%% %%{init:'
     authors: [Bo Beta]
     year: 2021
     venue: arXiv
@@ -121,6 +126,9 @@ def test_hostile_titles_parse_with_mermaid(tmp_path) -> None:
     assert parse(text) == {"ok": True, "type": "mindmap"}, text
     # The parser does reject what the old output printed: the test can fail.
     assert not parse("mindmap\n  root((r))\n    a[Odd (names)]\n")["ok"]
+    # and a directive in a label did reconfigure the diagram before it was encoded.
+    assert parse("mindmap\n  root((\"x %%{init: {'theme':'forest'}}%%\"))\n")["config"] == {
+        "theme": "forest"}
 
 
 def test_every_label_is_quoted_and_every_id_plain(tmp_path) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from sora_refs.errors import UsageError
+from sora_refs.readinglist.escape import LATEX_SPECIALS
 from sora_refs.text import printable, repair
 
 # A reference list is found under a heading like these.
@@ -261,9 +262,18 @@ def bbl_document(text: str) -> Document:
     return Document("", "", entries, "bbl")
 
 
+# The specials a BibTeX writer escapes (ours among them: readinglist/escape.py), held
+# as private-use characters while commands are stripped, then given back.
+_HELD = {cmd: chr(0xE000 + i) for i, cmd in enumerate(LATEX_SPECIALS.values())}
+_HELD_RE = re.compile("|".join(re.escape(c) for c in sorted(_HELD, key=len, reverse=True)))
+_RELEASE = str.maketrans({held: ch for (ch, held) in zip(LATEX_SPECIALS, _HELD.values(),
+                                                          strict=True)})
+
+
 def latex_to_text(text: str) -> str:
     """LaTeX of a bibliography entry to plain text (newblocks as '. ', accents folded)."""
-    text = re.sub(r"(?<!\\)%.*", "", text)
+    text = re.sub(r"(?<!\\)%.*", "", re.sub("[\ue000-\uf8ff]", "", text))
+    text = _HELD_RE.sub(lambda m: _HELD[m.group(0)], text)
     text = text.replace("\\newblock", " \u2016 ")  # a part boundary, read by parse_entry
     text = re.sub(r"\\(?:url|href)\{([^}]*)\}(?:\{[^}]*\})?", r" \1 ", text)
     text = re.sub(r"\\(?:em|it|bf|sc|rm|tt|emph|textit|textbf|textsc|textrm|mbox|bibinfo"
@@ -274,8 +284,8 @@ def latex_to_text(text: str) -> str:
         text = re.sub(re.escape(cmd) + r"\s*\{?([A-Za-z])\}?", lambda m, k=mark: m.group(1) + k,
                       text)
     text = re.sub(r"\\[a-zA-Z]+\*?", " ", text)
-    text = text.replace("~", " ").replace("--", "–").replace("\\&", "&")
-    text = re.sub(r"[{}]", "", text)
+    text = text.replace("~", " ").replace("--", "–")
+    text = re.sub(r"[{}]", "", text).translate(_RELEASE)
     import unicodedata
 
     return " ".join(unicodedata.normalize("NFC", text).split())

@@ -129,18 +129,24 @@ def export_(
                          for n, p in files.items()}
         context.library = Path(os.path.relpath(dest.resolve(), base)).as_posix()
     text = export.render(name, refs, context)
-    if output is None:
+    if context.unlinked:
+        warn(f"{len(context.unlinked)} PDF(s) not linked: {name} cannot hold their path as "
+             f"it is ({context.unlinked[0]}); a folder name without line breaks or unpaired "
+             "braces can be linked.")
+    if output is None or str(output) == "-":
         write_out(text)
         return
-    from sora_refs.safefile import atomic_write
+    from sora_refs.safefile import write_named
 
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(output, text)
+        stream = write_named(output, text, protected=[m.path])
     except OSError as exc:
-        raise SoraRefsError(f"could not write {output}: {exc.strerror or exc}") from None
-    linked = f", {len(context.files)} with their PDF" if with_files else ""
-    warn(f"Wrote {len(refs)} references{linked} to {output} ({name}).")
+        raise SoraRefsError(f"could not write {exc.filename or output}: "
+                            f"{exc.strerror or exc}.") from None
+    if not stream:
+        linked = f", {len(context.files) - len(context.unlinked)} with their PDF" \
+            if with_files else ""
+        warn(f"Wrote {len(refs)} references{linked} to {output} ({name}).")
 
 
 @app.command()

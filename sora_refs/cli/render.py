@@ -39,7 +39,7 @@ def reference_detail(ref: Reference, manifest: Manifest,
     grid.add_row("Published", ref.published_where)
     grid.add_row("arXiv", ref.arxiv or "—")
     grid.add_row("Category", " › ".join(
-        f"{c.en} ({c.zh})" if c.zh else c.en for c in chain) + f"  [{ref.category}]")
+        f"{c.en} ({c.zh_shown})" if c.zh_shown else c.en for c in chain) + f"  [{ref.category}]")
     grid.add_row("Why cited", ref.note)
     # URLs and paths get lines of their own, never wrapped: they must survive copy
     # and paste (a terminal narrower than one shows it folded, but as one line).
@@ -71,8 +71,8 @@ def tree_view(manifest: Manifest, refs: Sequence[Reference], prune: bool = False
     def add(parent: Tree, cat: Category) -> None:
         if prune and not count(cat):
             return
-        node = parent.add(text((cat.en, "bold"), (f" {cat.zh}" if cat.zh else "", "dim"),
-                               f" ({count(cat)})"))
+        zh = f" {cat.zh_shown}" if cat.zh_shown else ""
+        node = parent.add(text((cat.en, "bold"), (zh, "dim"), f" ({count(cat)})"))
         for child in cat.children:
             add(node, child)
         for r in refs:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sora_refs.readinglist import escape as esc
+
 if TYPE_CHECKING:  # the CLI imports this module at start for its --format choices
     from sora_refs.readinglist.manifest import Manifest, Reference
 
@@ -35,10 +37,6 @@ VENUES = {
     "eccv": "Proceedings of the European Conference on Computer Vision",
     "iclr": "International Conference on Learning Representations",
 }
-_LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-}
 
 
 @dataclass
@@ -47,13 +45,15 @@ class Context:
 
     ``status``: each reference's state in the library (``list`` with a library);
     ``files``: the filed PDF of each reference, as a path relative to the exported
-    file (``--with-files``); ``library``: that library folder, relative likewise.
+    file (``--with-files``); ``library``: that library folder, relative likewise;
+    ``unlinked``: filed PDFs whose path the format cannot hold (the CLI says so).
     """
 
     manifest: Manifest
     status: dict[int, str] | None = None
     files: dict[int, str] = field(default_factory=dict)
     library: str | None = None
+    unlinked: list[str] = field(default_factory=list)  # files a format could not link
 
 
 @dataclass(frozen=True)
@@ -155,33 +155,18 @@ def to_csv(refs: Sequence[Reference], ctx: Context) -> str:
 # ---------------------------------------------------------------- BibTeX and biblatex
 
 
-def latex_escape(text: str) -> str:
-    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
-
-
-def zotero_file_field(entries: Sequence[tuple[str, str]]) -> str:
-    """A ``file`` field as Zotero's BibTeX translator reads (and JabRef writes) it:
-    ``title:path:mime`` records separated by ';', with '\\', ':', ';' and '$' escaped
-    by a backslash and braces dropped (they break BibTeX inside the field)."""
-    def enc(text: str) -> str:
-        text = " ".join(text.replace("{", " ").replace("}", " ").split())
-        return "".join("\\" + ch if ch in "\\:;$" else ch for ch in text)
-
-    return ";".join(f"{enc(title)}:{enc(path)}:application/pdf" for title, path in entries)
-
-
 def _bib_fields(ref: Reference, ctx: Context, biblatex: bool) -> tuple[str, list[tuple]]:
     venue, year = venue_of(ref)
     fields: list[tuple[str, str]] = [
-        ("title", "{" + latex_escape(ref.title) + "}"),  # double braces keep its capitals
-        ("author", " and ".join(latex_escape(a) for a in ref.authors)),
+        ("title", "{" + esc.bibtex_text(ref.title) + "}"),  # double braces keep its capitals
+        ("author", " and ".join(esc.bibtex_name(a) for a in ref.authors)),
     ]
     if year is not None:  # a year the source does not give is left out, not invented
         fields.append(("year", str(year)))
     kind = kind_of(ref)
     if kind == "conference":
         entry = "inproceedings"
-        fields.append(("booktitle", latex_escape(VENUES[venue.lower()])))
+        fields.append(("booktitle", esc.bibtex_text(VENUES[venue.lower()])))
     elif kind == "preprint":
         entry = "online" if biblatex else "article"
         if not biblatex:
@@ -189,7 +174,7 @@ def _bib_fields(ref: Reference, ctx: Context, biblatex: bool) -> tuple[str, list
                            else "arXiv preprint"))
     elif venue:
         entry = "report" if biblatex else "techreport"
-        fields.append(("institution", latex_escape(venue)))
+        fields.append(("institution", esc.bibtex_text(venue)))
         if biblatex:
             fields.append(("type", "Technical Report"))
     else:
@@ -198,16 +183,20 @@ def _bib_fields(ref: Reference, ctx: Context, biblatex: bool) -> tuple[str, list
         fields.append(("eprint", ref.arxiv))
         fields.append(("eprinttype", "arxiv") if biblatex else ("archiveprefix", "arXiv"))
     if ref.urls:
-        fields.append(("url", ref.urls[0]))
+        fields.append(("url", esc.bibtex_url(ref.urls[0])))
     if ref.doi:
-        fields.append(("doi", ref.doi))
+        fields.append(("doi", esc.bibtex_url(ref.doi)))
     if ref.published and ref.published != ref.cited_as:
-        fields.append(("note", "Published: " + latex_escape(ref.published)))
-    groups = ", ".join(latex_escape(g) for g in groups_of(ref, ctx.manifest))
+        fields.append(("note", "Published: " + esc.bibtex_text(ref.published)))
+    groups = ", ".join(esc.group_name(g) for g in groups_of(ref, ctx.manifest))
     fields.append(("keywords", groups))  # Zotero: tags
     fields.append(("groups", groups))    # JabRef: membership of the groups below
     if ref.n in ctx.files:
-        fields.append(("file", zotero_file_field([(ref.title, ctx.files[ref.n])])))
+        linked = esc.bibtex_file(ref.title, ctx.files[ref.n])
+        if linked is None:
+            ctx.unlinked.append(ctx.files[ref.n])
+        else:
+            fields.append(("file", linked))
     return entry, [(k, v) for k, v in fields if v]
 
 
@@ -228,12 +217,10 @@ def _bib(refs: Sequence[Reference], ctx: Context, biblatex: bool) -> str:
 def _jabref_groups(manifest: Manifest) -> str:
     """The category tree as JabRef's group tree: one explicit group per category,
     which the entries' ``groups`` field fills, so the mind map survives as groups."""
-    def esc(name: str) -> str:
-        return "".join("\\" + ch if ch in "\\;:," else ch for ch in name)
-
     lines = ["@Comment{jabref-meta: grouping:", "0 AllEntriesGroup:;"]
     for cat in manifest.walk_categories():
-        lines.append(f"{cat.depth + 1} StaticGroup:{esc(cat.en)}\\;0\\;1\\;\\;\\;\\;;")
+        name = esc.jabref_group(cat.en)
+        lines.append(f"{cat.depth + 1} StaticGroup:{name}\\;0\\;1\\;\\;\\;\\;;")
     return "\n".join(lines) + "\n}\n"
 
 
@@ -260,11 +247,11 @@ def to_ris(refs: Sequence[Reference], ctx: Context) -> str:
         venue, year = venue_of(ref)
         kind = kind_of(ref)
         lines.append(f"TY  - {types[kind]}")
-        lines.append(f"ID  - {ref.key}")
-        lines.append(f"TI  - {_one_line(ref.title)}")
+        lines.append(f"ID  - {esc.ris_value(ref.key)}")
+        lines.append(f"TI  - {esc.ris_value(ref.title)}")
         for a in ref.authors:
             family, given = split_name(a)
-            lines.append(f"AU  - {family}, {given}" if given else f"AU  - {family}")
+            lines.append("AU  - " + esc.ris_value(f"{family}, {given}" if given else family))
         if year is not None:
             lines.append(f"PY  - {year}")
         if kind == "conference":
@@ -272,25 +259,25 @@ def to_ris(refs: Sequence[Reference], ctx: Context) -> str:
         elif kind == "preprint":
             lines.append("T2  - arXiv preprint" + (f" arXiv:{ref.arxiv}" if ref.arxiv else ""))
         elif venue:
-            lines.append(f"PB  - {_one_line(venue)}")
+            lines.append(f"PB  - {esc.ris_value(venue)}")
         if ref.doi:
-            lines.append(f"DO  - {ref.doi}")
+            lines.append(f"DO  - {esc.ris_value(ref.doi)}")
         if ref.arxiv:
             lines.append(f"M1  - arXiv:{ref.arxiv}")
         for url in ref.urls:
-            lines.append(f"UR  - {url}")
+            lines.append(f"UR  - {esc.ris_value(url)}")
         for g in groups_of(ref, ctx.manifest):
-            lines.append(f"KW  - {_one_line(g)}")
+            lines.append(f"KW  - {esc.ris_value(g)}")
         if ref.n in ctx.files:
-            lines.append(f"L1  - {ctx.files[ref.n]}")
-        lines.append(f"N1  - {_one_line(ref.note)}")
+            path = ctx.files[ref.n]
+            if esc.ris_value(path) == path:
+                lines.append(f"L1  - {path}")
+            else:  # a line break or run of spaces in the path: not the same file
+                ctx.unlinked.append(path)
+        lines.append(f"N1  - {esc.ris_value(ref.note)}")
         lines.append("ER  - ")
         lines.append("")
     return "\n".join(lines)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 # ---------------------------------------------------------------- CSL-JSON

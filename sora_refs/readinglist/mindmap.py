@@ -2,19 +2,17 @@
 
 Mermaid is strict: inside a node's brackets a parenthesis, a bracket or a quote
 ends the text early, so every label here is quoted (``id["..."]``) with the
-characters a quoted label cannot hold replaced by lookalikes, and every node
-has a plain ASCII id. The test suite parses the output with Mermaid's own parser.
+characters a quoted label cannot hold written as Mermaid's entity codes
+(:func:`sora_refs.readinglist.escape.mermaid_label`), and every node has a plain
+ASCII id. The test suite parses the output with Mermaid's own parser.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sora_refs.readinglist.escape import markdown_text, mermaid_label
 from sora_refs.readinglist.manifest import Category, Manifest, Reference
-
-# In a quoted Mermaid label a double quote ends the label and a backtick turns on
-# Markdown; '#' followed by letters and ';' would read as an entity.
-_MERMAID = str.maketrans({'"': "'", "`": "'", "#": "＃", "\n": " ", "\r": " "})
 
 
 def counts(manifest: Manifest, refs: Sequence[Reference]) -> dict[str, int]:
@@ -26,11 +24,6 @@ def counts(manifest: Manifest, refs: Sequence[Reference]) -> dict[str, int]:
     return out
 
 
-def mermaid_label(text: str) -> str:
-    """``text`` as a quoted Mermaid label: any title, however punctuated."""
-    return '"' + " ".join(text.translate(_MERMAID).split()) + '"'
-
-
 def tree_mermaid(manifest: Manifest, refs: Sequence[Reference], prune: bool = False) -> str:
     """The mind map as a Mermaid ``mindmap``; ``prune`` drops empty categories."""
     n = counts(manifest, refs)
@@ -40,7 +33,7 @@ def tree_mermaid(manifest: Manifest, refs: Sequence[Reference], prune: bool = Fa
         if prune and not n[cat.path]:
             return
         pad = "  " * depth
-        label = f"{cat.en} / {cat.zh}" if cat.zh else cat.en
+        label = f"{cat.en} / {cat.zh_shown}" if cat.zh_shown else cat.en
         lines.append(f"{pad}{ident}[{mermaid_label(f'{label} · {n[cat.path]}')}]")
         for i, child in enumerate(cat.children, 1):
             emit(child, depth + 1, f"{ident}_{i}")
@@ -55,25 +48,29 @@ def tree_mermaid(manifest: Manifest, refs: Sequence[Reference], prune: bool = Fa
 
 
 def _byline(ref: Reference) -> str:
-    return ref.first_author_surname + (" et al." if len(ref.authors) > 1 else "")
+    """How a list names the authors: one, two joined by "and", more as "et al."."""
+    if len(ref.authors) == 2:
+        return f"{ref.first_author_surname} and {ref.authors[1].split()[-1]}"
+    return ref.first_author_surname + (" et al." if len(ref.authors) > 2 else "")
 
 
 def tree_markdown(manifest: Manifest, refs: Sequence[Reference], prune: bool = False) -> str:
     """The mind map as a nested Markdown list; ``prune`` drops empty categories."""
     n = counts(manifest, refs)
-    lines = [f"# {manifest.title}", ""]
+    lines = [f"# {markdown_text(manifest.title)}", ""]
 
     def emit(cat: Category, depth: int) -> None:
         if prune and not n[cat.path]:
             return
         pad = "  " * depth
-        zh = f" ({cat.zh})" if cat.zh else ""
-        lines.append(f"{pad}- **{cat.en}**{zh}: {n[cat.path]}")
+        zh = f" ({markdown_text(cat.zh_shown)})" if cat.zh_shown else ""
+        lines.append(f"{pad}- **{markdown_text(cat.en)}**{zh}: {n[cat.path]}")
         for child in cat.children:
             emit(child, depth + 1)
         for r in refs:
             if r.category == cat.path:
-                lines.append(f"{pad}  - {r.n}. {r.title}, {_byline(r)} ({r.cited_as})")
+                lines.append(f"{pad}  - {r.n}. " + markdown_text(
+                    f"{r.title}, {_byline(r)} ({r.cited_as})"))
 
     for block in manifest.categories:
         emit(block, 0)

@@ -31,6 +31,12 @@ class Category:
     def depth(self) -> int:
         return self.path.count("/")
 
+    @property
+    def zh_shown(self) -> str:
+        """The Chinese name where it adds something: "" when it is empty or already in
+        the English one ("Generative adversarial networks (GAN)" and "GAN")."""
+        return "" if not self.zh or self.zh.casefold() in self.en.casefold() else self.zh
+
     def walk(self) -> Iterator[Category]:
         yield self
         for child in self.children:
