@@ -84,6 +84,11 @@ USER_AGENT = (
     f"sora-refs/{__version__} (+https://github.com/sora-refs/sora-refs; "
     "downloads the papers of one reading list, politely)"
 )
+# A manifest is read whole before parsing; the 32-reference list is 30 kB and 10,000
+# references about 5 MB, so anything past this is not a reading list (/dev/zero, a
+# sparse or runaway file) and is refused before it costs gigabytes of memory.
+MANIFEST_MAX_BYTES = 64 << 20
+
 MANIFEST_ENV = "SORA_REFS_MANIFEST"
 DEST_ENV = "SORA_REFS_DEST"
 MIRRORS_ENV = "SORA_REFS_MIRRORS"

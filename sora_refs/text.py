@@ -75,6 +75,11 @@ def surname(name: str) -> str:
     return compact(words[-1]) if words else ""
 
 
+def plural(n: int, word: str, many: str = "") -> str:
+    """'1 file', '2 files', '0 files' (``many`` for irregular plurals)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 def shorten(text: str, width: int) -> str:
     """One line of at most ``width`` characters, cut at a word with '…'."""
     line = " ".join(text.split())

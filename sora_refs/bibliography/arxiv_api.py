@@ -16,7 +16,7 @@ from sora_refs import defaults
 from sora_refs.net.api import ApiError
 from sora_refs.net.mirrors import Mirror, redact, rewrite
 from sora_refs.readinglist.manifest import Manifest, Reference
-from sora_refs.text import arxiv_base, compact
+from sora_refs.text import arxiv_base, compact, plural
 
 API_URL = "https://export.arxiv.org/api/query"
 _ID_IN_URL = re.compile(r"/abs/(.+?)(?:v(\d+))?$")
@@ -127,7 +127,8 @@ def compare(ref: Reference, record: Record | None) -> Comparison:
     if compact(ref.title) != compact(record.title):
         diffs.append(("title", ref.title, record.title))
     if len(ref.authors) != len(record.authors):
-        diffs.append(("authors", f"{len(ref.authors)} authors", f"{len(record.authors)} authors"))
+        diffs.append(("authors", plural(len(ref.authors), "author"),
+                      plural(len(record.authors), "author")))
     for i, (mine, theirs) in enumerate(zip(ref.authors, record.authors, strict=False), 1):
         if _surname(mine) != _surname(theirs):
             diffs.append((f"author {i}", mine, theirs))

@@ -234,12 +234,13 @@ def run(source: str, title: str | None, mirrors: Sequence[Mirror], delay: float,
         last[0] = time.monotonic()
 
     doc = read_source(source, mirrors, pace, progress)
+    shown = redact(source)  # a password in the URL is never printed or written
     cites = merge_duplicates(extract(doc))
     if not cites:
-        raise UsageError(f"found no reference list in {source}: no numbered entries under a "
+        raise UsageError(f"found no reference list in {shown}: no numbered entries under a "
                          "'References' heading, and no entries to read.")
     tree, paths = derive(cites, doc.body, fallback="Introduction")
-    name = title or doc.title or _name_of(source)
+    name = title or doc.title or _name_of(shown)
 
     def draft(found: dict[int, Resolution], missing: str) -> tuple[str, list[Row]]:
         text, rows = build(name, source, cites, found, tree, paths, missing)
@@ -261,7 +262,7 @@ def run(source: str, title: str | None, mirrors: Sequence[Mirror], delay: float,
     missing = ("not looked up: interrupted" if interrupted else
                f"not looked up: {stopped}" if stopped else "not resolved")
     text, rows = draft(found, missing)
-    return Result(text, rows, source, doc.kind, resolver.requests, resolver.cached,
+    return Result(text, rows, shown, doc.kind, resolver.requests, resolver.cached,
                   time.monotonic() - started, doc.notes, stopped, interrupted)
 
 

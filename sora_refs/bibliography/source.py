@@ -150,7 +150,7 @@ def eprint_document(raw: bytes) -> Document | None:
         return bbl_document(text) if "\\bibitem" in text else None
     bbls, bibs = [], []
     with tar:
-        for member in tar:
+        for member in _members(tar):
             if not member.isfile() or member.size > MEMBER_MAX:
                 continue
             name = member.name.lower()
@@ -159,18 +159,37 @@ def eprint_document(raw: bytes) -> Document | None:
             elif name.endswith(".bib"):
                 bibs.append(member)
         for member in sorted(bbls, key=lambda m: not m.name.lower().endswith(".bbl")):
-            fh = tar.extractfile(member)
-            text = read_text(fh.read(MEMBER_MAX) if fh else b"", member.name)
+            text = _member_text(tar, member)
             if "\\bibitem" in text:
                 return bbl_document(text)
         for member in bibs:
-            fh = tar.extractfile(member)
-            text = read_text(fh.read(MEMBER_MAX) if fh else b"", member.name)
             try:
-                return bibtex_document(text)
+                return bibtex_document(_member_text(tar, member))
             except UsageError:
                 continue
     return None
+
+
+def _members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """The members a tar holds, up to where it breaks: a truncated download or a
+    header that lies keeps the members read before it."""
+    found: list[tarfile.TarInfo] = []
+    try:
+        for member in tar:
+            found.append(member)
+    except (tarfile.TarError, OSError, EOFError):
+        pass
+    return found
+
+
+def _member_text(tar: tarfile.TarFile, member: tarfile.TarInfo) -> str:
+    """A member's text, or "" when its bytes are cut short or lie about their size."""
+    try:
+        fh = tar.extractfile(member)
+        data = fh.read(MEMBER_MAX) if fh else b""
+    except (tarfile.TarError, OSError, EOFError):
+        return ""
+    return read_text(data, member.name)
 
 
 def _inflate(raw: bytes) -> bytes:

@@ -251,10 +251,10 @@ def import_(
     m = load_for(ctx, manifest)
     if dest.exists() and not dest.is_dir():
         raise not_a_folder(dest)
-    inputs = collect(paths)
+    inputs, unreadable = collect(paths)
     guard = contextlib.nullcontext() if dry_run else run_lock(dest, defaults.LOCK_WAIT)
     with guard:
-        results = run_import(m, inputs, dest, move=move, dry_run=dry_run)
+        results = run_import(m, inputs, dest, move=move, dry_run=dry_run) + unreadable
     if as_json:
         write_out(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
     else:

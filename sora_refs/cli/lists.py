@@ -174,6 +174,7 @@ def init(
     if source is None:
         from sora_refs.readinglist.editing import init as init_manifest
 
+        refuse_existing(path)
         if dry_run or as_json:
             raise UsageError("--dry-run and --json go with --from.")
         init_manifest(path, title)
@@ -185,8 +186,8 @@ def init(
     from sora_refs.cli.runner import sigterm_as_interrupt
     from sora_refs.net.mirrors import parse_mirrors
 
-    if path.exists() and not dry_run:
-        raise UsageError(f"{path} exists already; init never overwrites a file.")
+    if not dry_run:
+        refuse_existing(path)
     mirrors = parse_mirrors(mirror or [])
     err = stderr_console()
     with sigterm_as_interrupt():  # Ctrl-C and SIGTERM end the lookups, not the work
@@ -199,7 +200,7 @@ def init(
         from sora_refs.readinglist.editing import write_new
 
         write_new(path, result.text)
-    _init_report(result, source, path, as_json, dry_run)
+    _init_report(result, result.source, path, as_json, dry_run)
     if result.stopped:
         warn(f"The lookups stopped early: {result.stopped} The list is written with every "
              "reference it read; those not looked up are marked unresolved. Run the same "
@@ -210,6 +211,15 @@ def init(
         raise typer.Exit(EXIT_INTERRUPTED)
     if not result.complete:
         raise typer.Exit(1)
+
+
+def refuse_existing(path: Path) -> None:
+    """init never overwrites: a folder or a file at ``path`` is refused, said as such."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give the new list's file name, such as "
+                         f"{path / 'refs.yaml'}.")
+    if path.exists() or path.is_symlink():
+        raise UsageError(f"{path} exists already; init never overwrites a file.")
 
 
 def _init_report(result: Any, source: str, path: Path, as_json: bool, dry_run: bool) -> None:

@@ -146,7 +146,9 @@ def export_(
     if not stream:
         linked = f", {len(context.files) - len(context.unlinked)} with their PDF" \
             if with_files else ""
-        warn(f"Wrote {len(refs)} references{linked} to {output} ({name}).")
+        from sora_refs.text import plural
+
+        warn(f"Wrote {plural(len(refs), 'reference')}{linked} to {output} ({name}).")
 
 
 @app.command()

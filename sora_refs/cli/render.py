@@ -22,7 +22,7 @@ from rich.tree import Tree
 from sora_refs.cli.screen import text
 from sora_refs.cli.tables import STATUS_STYLE, human_bytes
 from sora_refs.readinglist.manifest import Category, Manifest, Reference
-from sora_refs.text import middle, printable, shorten
+from sora_refs.text import middle, plural, printable, shorten
 
 
 def reference_detail(ref: Reference, manifest: Manifest,
@@ -273,7 +273,8 @@ def import_view(results: Sequence[Any], dest: str, width: int = 100) -> Renderab
                      text(r.status, style=STATUS_STYLE.get(r.status, "")),
                      str(r.ref.n) if r.ref else "", r.method or "", where])
     table = fitted(cols, rows, width, title=middle(f"sora-refs import → {dest}", width))
-    table.caption = f"{len(results)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+    table.caption = plural(len(results), "file") + ": " + ", ".join(
+        f"{n} {s}" for s, n in counts.items())
     return table
 
 
@@ -299,7 +300,7 @@ def check_view(results: Sequence[Any]) -> RenderableType:
                 notes.append(Padding(text(f"{field}: manifest {mine!r}, arXiv {theirs!r}"),
                                      (0, 0, 0, 3)))
     agree = sum(1 for c in results if c.status == "agrees")
-    table.caption = f"{len(results)} references with an arXiv id: {agree} agree"
+    table.caption = f"{plural(len(results), 'reference')} with an arXiv id: {agree} agree"
     return Group(table, *notes) if notes else table
 
 
@@ -324,7 +325,7 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
         f"sora-refs init --from {result.source}" + (f" → {path}" if path else ""), width))
     counts = {s: sum(r.status == s for r in result.rows) for s in style}
     how = {h: sum(r.how == h for r in result.rows) for h in ("id in text", "title search")}
-    table.caption = (f"{len(result.rows)} references: {counts['resolved']} resolved "
+    table.caption = (f"{plural(len(result.rows), 'reference')}: {counts['resolved']} resolved "
                      f"({how['id in text']} by an id in the text, {how['title search']} by "
                      f"title), {counts['ambiguous']} ambiguous, {counts['unresolved']} "
                      f"unresolved; {result.requests} arXiv requests, {result.cached} answered "

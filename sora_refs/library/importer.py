@@ -58,26 +58,37 @@ class Imported:
         }
 
 
-def collect(paths: Iterable[Path]) -> list[Path]:
-    """Files named on the command line, and every ``*.pdf`` below named folders.
+def collect(paths: Iterable[Path]) -> tuple[list[Path], list[Imported]]:
+    """Files named on the command line, every ``*.pdf`` below named folders, and the
+    folders that could not be read (each an ``error`` result, never passed over as if
+    it were empty).
 
     Raises:
-        UsageError: a path does not exist.
+        UsageError: a path does not exist, or the folders hold no PDF at all.
     """
     out: list[Path] = []
+    unreadable: list[Imported] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(_walk(p)))
+            out.extend(sorted(_walk(p, unreadable)))
         elif p.is_file():
             out.append(p)
         else:
             raise UsageError(f"{p} does not exist (give PDF files or folders that hold them).")
-    return list(dict.fromkeys(out))
+    if not out and not unreadable:
+        raise UsageError(f"found no PDF file in {', '.join(str(p) for p in paths)} "
+                         "(folders are searched for *.pdf, their sub-folders included).")
+    return list(dict.fromkeys(out)), unreadable
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, unreadable: list[Imported]) -> Iterator[Path]:
+    def failed(exc: OSError) -> None:
+        unreadable.append(Imported(Path(exc.filename or folder), "error",
+                                   detail=f"cannot read this folder: {exc.strerror or exc}; "
+                                   "its PDFs were not looked at"))
+
     # os.walk does not follow symlinked folders, so a link loop cannot trap it.
-    for root, _dirs, files in os.walk(folder):
+    for root, _dirs, files in os.walk(folder, onerror=failed):
         for name in files:
             if name.lower().endswith(".pdf"):
                 path = Path(root, name)

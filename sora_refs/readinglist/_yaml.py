@@ -11,6 +11,11 @@ from typing import Any
 
 import yaml
 
+# No field holds a number this long; converting a 5,000-digit one raised ValueError
+# (Python's limit on integer strings) as an internal error.
+MAX_NUMBER_CHARS = 40
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
 
 @dataclass
 class Node:
@@ -74,6 +79,10 @@ def _convert(node: yaml.Node, loader: Any, seen: dict[int, Node]) -> Node:
         seen[id(node)] = seq
         seq.value.extend(_convert(n, loader, seen) for n in node.value)
         return seq
+    if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number {len(node.value)} characters long (quote it if it is "
+            "text)", node.start_mark)
     scalar = Node(loader.construct_object(node, deep=True), line)
     seen[id(node)] = scalar
     return scalar

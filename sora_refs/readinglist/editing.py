@@ -39,7 +39,7 @@ class PaperRecord(Protocol):
 TEMPLATE = """\
 # A reading list for sora-refs. Check it with `sora-refs --manifest {name} list`;
 # add papers from arXiv with `sora-refs --manifest {name} add 1706.03762 --category basics`.
-title: "{title}"
+title: {title}
 
 # The category tree: a slug (lowercase, digits, dashes), an English label, an
 # optional second-language label (zh), optional children. Papers are filed in
@@ -81,7 +81,13 @@ def init(path: Path, title: str | None = None) -> None:
     Raises:
         UsageError: the file exists already (it is never overwritten).
     """
-    text = TEMPLATE.format(name=path.name, title=(title or "My reading list").replace('"', "'"))
+    from sora_refs.readinglist.escape import one_line
+
+    # The name goes in comments (one line, or it would leave them) and the title is
+    # a JSON string, which YAML reads as written: backslashes, quotes, colons.
+    text = TEMPLATE.format(name=one_line(path.name),
+                           title=json.dumps(one_line(title or "My reading list"),
+                                            ensure_ascii=False))
     parse_manifest(text, path)  # the template itself must always validate
     write_new(path, text)
 

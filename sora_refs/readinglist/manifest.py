@@ -59,7 +59,7 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     """
     p = Path(path) if path is not None else default_manifest_path()
     try:
-        raw = p.read_bytes()
+        raw = _read_capped(p)
     except FileNotFoundError:
         raise ManifestError([Problem(str(p), None, "file not found")]) from None
     except OSError as exc:
@@ -74,6 +74,20 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     manifest = parse_manifest(text, p)
     cache.store(p, raw, manifest)
     return manifest
+
+
+def _read_capped(path: Path) -> bytes:
+    """The file's bytes, refused past :data:`~sora_refs.defaults.MANIFEST_MAX_BYTES`
+    (read in one go up to the cap, whatever the file says its size is)."""
+    from sora_refs.defaults import MANIFEST_MAX_BYTES
+
+    with open(path, "rb") as fh:
+        raw = fh.read(MANIFEST_MAX_BYTES + 1)
+    if len(raw) > MANIFEST_MAX_BYTES:
+        raise ManifestError([Problem(str(path), None, f"it is larger than "
+                                     f"{MANIFEST_MAX_BYTES >> 20} MB, which no reading list "
+                                     "is (is it the right file?)")])
+    return raw
 
 
 def parse_manifest(text: str, path: Path) -> Manifest:
