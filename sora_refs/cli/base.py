@@ -49,13 +49,28 @@ def stdout_console() -> "Console":
     return console()
 
 
+# Output to a pipe or a file has no width: it is never wrapped (a path or URL split
+# over two lines cannot be copied), unless COLUMNS asks for one.
+PIPE_WIDTH = 10_000
+
+
+def view_width() -> int:
+    """The width the views on stdout are laid out for."""
+    console = stdout_console()
+    if console.is_terminal or "COLUMNS" in os.environ:
+        return console.width
+    return PIPE_WIDTH
+
+
 def print_view(renderable: "RenderableType") -> None:
-    """A rich renderable on stdout; in a pipe or a file, without the spaces rich pads
-    every line with to the full width (they break diffs and `grep '$'`)."""
+    """A rich renderable on stdout; in a pipe or a file, unwrapped and without the
+    spaces rich pads every line with to the full width (they break diffs and
+    `grep '$'`)."""
     console = stdout_console()
     if console.is_terminal:
         console.print(renderable, crop=False)
         return
+    console.width = view_width()
     with console.capture() as captured:
         console.print(renderable, crop=False)
     write_out("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
@@ -142,6 +157,13 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def expand_user(value: Path | None) -> Path | None:
+    """``~`` and ``~user`` in a path, as a shell would have expanded them: a value
+    from an environment variable (``SORA_REFS_DEST='~/papers'``) or a quoted one is
+    not expanded by the shell, and became a folder literally named ``~``."""
+    return Path(os.path.expanduser(value)) if value is not None else None
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
@@ -152,6 +174,7 @@ def main_options(
             "-m",
             metavar="PATH",
             envvar=MANIFEST_ENV,
+            callback=expand_user,
             help="Reading list to use instead of the bundled refs.yaml (same schema).",
             show_default=False,
         ),
@@ -209,7 +232,7 @@ def complete_ref(ctx: typer.Context, incomplete: str) -> list[str]:
 
 ManifestOpt = Annotated[
     Path | None,
-    typer.Option("--manifest", "-m", metavar="PATH", show_default=False,
+    typer.Option("--manifest", "-m", metavar="PATH", show_default=False, callback=expand_user,
                  help="Reading list to use (here or before the command) instead of the "
                       "bundled refs.yaml."),
 ]
@@ -232,14 +255,14 @@ SearchOpt = Annotated[str | None, typer.Option(
 DestOpt = Annotated[
     Path | None,
     typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR", show_default=False,
-                 help="Library folder to show the state of [default: ./papers when it "
-                      "exists]."),
+                 callback=expand_user, help="Library folder to show the state of "
+                                            "[default: ./papers when it exists]."),
 ]
 
 
 # The library a command writes to or checks; always a folder, ./papers by default.
 LibraryOpt = Annotated[
-    Path, typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR",
+    Path, typer.Option("--dest", "-d", envvar=DEST_ENV, metavar="DIR", callback=expand_user,
                        help="The library folder.")
 ]
 
@@ -256,6 +279,7 @@ def library_for(dest: Path | None) -> Path | None:
         return dest
     default = Path(defaults.DEFAULT_DEST)
     return default if default.is_dir() else None
+
 
 def warn(message: str) -> None:
     """A paragraph on stderr, unwrapped (like errors) and safe for the terminal."""

@@ -21,7 +21,7 @@ from sora_refs.cli.base import (
     not_a_folder,
     print_view,
     stderr_console,
-    stdout_console,
+    view_width,
     write_out,
 )
 from sora_refs.cli.runner import (
@@ -212,7 +212,7 @@ def verify_(
     else:
         from sora_refs.cli.render import verify_view
 
-        print_view(verify_view(items, str(dest), stdout_console().width))
+        print_view(verify_view(items, str(dest), view_width()))
     if any(it.ref is not None and it.status != "ok" for it in items):
         raise typer.Exit(1)
 
@@ -260,7 +260,7 @@ def import_(
     else:
         from sora_refs.cli.render import import_view
 
-        print_view(import_view(results, str(dest), stdout_console().width))
+        print_view(import_view(results, str(dest), view_width()))
     if any(r.status == "error" for r in results):
         raise typer.Exit(1)
 

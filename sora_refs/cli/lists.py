@@ -19,6 +19,7 @@ from sora_refs.cli.base import (
     manifest_path,
     print_view,
     stderr_console,
+    view_width,
     warn,
     write_out,
 )
@@ -238,8 +239,7 @@ def _init_report(result: Any, source: str, path: Path, as_json: bool, dry_run: b
         return
     from sora_refs.cli.render import init_view
 
-    view = init_view(result, None if dry_run else str(path))
     if dry_run:
-        stderr_console().print(view)
+        stderr_console().print(init_view(result, None, stderr_console().width))
     else:
-        print_view(view)
+        print_view(init_view(result, str(path), view_width()))

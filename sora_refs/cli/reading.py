@@ -65,6 +65,8 @@ def list_(
     if name != "table":
         write_out(export.render(name, refs, export.Context(m, status=disk)))
         return
+    if disk and dest is None and all(v == "missing" for v in disk.values()):
+        disk = None  # ./papers holds nothing yet (an offline first fetch): no column
     from sora_refs.cli.tables import Terminal, reference_table
 
     title = f"{m.title}: {len(refs)} of {len(m.references)}"

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from sora_refs.cli.screen import text
-from sora_refs.cli.tables import STATUS_STYLE, human_bytes
+from sora_refs.cli.tables import STATUS_STYLE, cell_width, human_bytes
 from sora_refs.readinglist.manifest import Category, Manifest, Reference
 from sora_refs.text import middle, plural, printable, shorten
 
@@ -107,27 +107,67 @@ class Col:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Fit:
+    """A cell made to fit its column: a title shortened at a word, or a path in its
+    middle (``how``), with ``after`` kept whole; it knows its full width, so a column
+    of short titles is as wide as they are, not as the terminal."""
+
+    text: str
+    how: Any = shorten
+    after: str = ""
+
+    def __call__(self, room: int) -> str:
+        return self.how(self.text, max(8, room - len(self.after))) + self.after
+
+    @property
+    def full(self) -> int:
+        return len(self.text) + len(self.after)
+
+
 def fitted(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int,
            **table_kw: Any) -> Table:
     """A table with the columns that fit in ``width``, dropping the least needed first:
-    on a 60-column terminal Source and Time go, so titles keep whole words."""
+    on a 60-column terminal Source and Time go, so titles keep whole words. Columns
+    with a ratio share what is left, none wider than its longest cell, and every
+    cell stays on one line."""
     chosen = list(range(len(cols)))
     while len(chosen) > 1 and sum(cols[i].need + 2 for i in chosen) > width:
         chosen.remove(min(chosen, key=lambda i: cols[i].keep))
-    # The table takes the whole width, so its title and wide columns get every column
-    # there is (and the widths computed below are the ones rich gives).
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", expand=True, **table_kw)
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", **table_kw)
     for i in chosen:
-        table.add_column(cols[i].header, **cols[i].options)
-    # What a ratio column will get: a cell given as a function of that width (a path
-    # to shorten in its middle) is made to fit it.
+        options = {k: v for k, v in cols[i].options.items() if k != "ratio"}
+        table.add_column(cols[i].header, **options)
     ratios = {i: cols[i].options.get("ratio", 0) for i in chosen}
-    fixed = sum(cols[i].need + 2 for i in chosen if not ratios[i])
-    share = max(0, width - fixed - 2) / max(1, sum(ratios.values()))
-    room = {i: int(share * ratios[i]) - 3 if ratios[i] else cols[i].need for i in chosen}
+    longest = {i: max([len(cols[i].header), *(_cell_width(row[i]) for row in rows)])
+               for i in chosen}
+    # Each column pads one space each side; the box draws one between columns and one
+    # at each edge.
+    fixed = sum(min(cols[i].need, longest[i]) + 2 for i in chosen if not ratios[i])
+    left = width - 2 - (len(chosen) - 1) - fixed - 2 * sum(1 for i in chosen if ratios[i])
+    share = max(0, left) / max(1, sum(ratios.values()))
+    room = {i: min(longest[i], max(8, int(share * ratios[i]))) if ratios[i]
+            else cols[i].need for i in chosen}
     for row in rows:
-        table.add_row(*(row[i](room[i]) if callable(row[i]) else row[i] for i in chosen))
+        table.add_row(*(_cell(row[i], room[i]) if ratios[i] else
+                        row[i](room[i]) if callable(row[i]) else row[i] for i in chosen))
     return table
+
+
+def _cell_width(cell: Any) -> int:
+    if isinstance(cell, Fit):
+        return cell.full
+    if isinstance(cell, str):
+        return cell_width(cell)
+    return getattr(cell, "cell_len", 0)  # a rich Text
+
+
+def _cell(cell: Any, room: int) -> Any:
+    if isinstance(cell, Fit):
+        return cell(room)
+    if isinstance(cell, str):
+        return shorten(cell, room)
+    return cell(room) if callable(cell) else cell
 
 
 def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str,
@@ -155,7 +195,7 @@ def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str,
             continue
         host = urlsplit(o.source or o.url).hostname if (o.source or o.url) else "—"
         seconds = f"{o.seconds:.1f} s" if o.status in ("downloaded", "resumed") else ""
-        rows.append([str(o.ref.n), printable(o.ref.short_title(44)),
+        rows.append([str(o.ref.n), Fit(printable(o.ref.title)),
                      text(o.status, style=_STATUS_STYLE.get(o.status, "")),
                      middle(host or "—", 22), human_bytes(o.bytes),
                      str(o.pages) if o.pages else "—", seconds])
@@ -224,7 +264,7 @@ def verify_view(items: Sequence[Any], dest: str, width: int = 100) -> Renderable
 
     for it in items:
         counts[it.status] = counts.get(it.status, 0) + 1
-        label: Any = (printable(it.ref.short_title(48)) if it.ref
+        label: Any = (Fit(printable(it.ref.title)) if it.ref
                       else _fit(_shown(it.path, dest)))
         rows.append([str(it.ref.n) if it.ref else "", label,
                      text(it.status, style=STATUS_STYLE.get(it.status, "")),
@@ -238,9 +278,9 @@ def verify_view(items: Sequence[Any], dest: str, width: int = 100) -> Renderable
     return Group(table, *notes) if notes else table
 
 
-def _fit(path: str, after: str = "") -> Any:
+def _fit(path: str, after: str = "") -> Fit:
     """A cell that shortens ``path`` in its middle to the column's width."""
-    return lambda room: middle(printable(path), max(8, room)) + printable(after)
+    return Fit(printable(path), middle, printable(after))
 
 
 def _shown(path: Path | None, dest: str) -> str:
@@ -318,7 +358,7 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
     rows: list[list[Any]] = []
     for r in result.rows:
         where = r.arxiv or r.url or "—"
-        rows.append([str(r.n), printable(shorten(r.printed, 52)),
+        rows.append([str(r.n), Fit(printable(r.printed)),
                      text(r.status, style=style[r.status]),
                      r.how or "", _fit(where), _fit(r.category.rsplit("/", 1)[-1])])
     table = fitted(cols, rows, width, title=middle(

@@ -12,7 +12,7 @@ from sora_refs import defaults
 from sora_refs.cli.base import (
     print_view,
     stderr_console,
-    stdout_console,
+    view_width,
     warn,
     write_out,
 )
@@ -145,4 +145,4 @@ def report(outcomes: list[Any], started: float, dest: Path, as_json: bool) -> No
     from sora_refs.cli.render import fetch_summary
 
     print_view(fetch_summary(outcomes, time.monotonic() - started, str(dest),
-                         stdout_console().width))
+                         view_width()))

@@ -258,7 +258,7 @@ def reference_table(refs: Sequence[Reference], title: str, term: Terminal,
         columns.append(Column("On disk"))
     rows: list[list[Cell]] = []
     for r in refs:
-        row: list[Cell] = [str(r.n), r.short_title(56), r.first_author_surname, r.year_text,
+        row: list[Cell] = [str(r.n), r.title, r.first_author_surname, r.year_text,
                            r.venue_text, r.category]
         if disk is not None:
             state = disk.get(r.n, "missing")

@@ -27,7 +27,9 @@ def share(count: int, total: int) -> float:
 
 
 def compute(manifest: Manifest, refs: Sequence[Reference] | None = None) -> dict[str, Any]:
-    """Statistics of ``refs`` (default: every reference) in a JSON-ready dict."""
+    """Statistics of ``refs`` (default: every reference) in a JSON-ready dict. For a
+    selection (``stats -c diffusion``) only the categories it touches are listed."""
+    selection = refs is not None and len(refs) < len(manifest.references)
     refs = list(manifest.references if refs is None else refs)
     total = len(refs)
     venues = Counter(r.venue_text for r in refs)
@@ -54,6 +56,8 @@ def compute(manifest: Manifest, refs: Sequence[Reference] | None = None) -> dict
         out["unknown_year"] = {"count": unknown, "share": share(unknown, total)}
     for cat in manifest.walk_categories():
         n = sum(1 for r in refs if r.category == cat.path or r.category.startswith(cat.path + "/"))
+        if selection and not n:
+            continue
         out["categories"].append(
             {
                 "path": cat.path,
