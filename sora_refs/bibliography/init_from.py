@@ -20,6 +20,7 @@ from typing import Any
 from sora_refs.bibliography.categories import Node, derive
 from sora_refs.bibliography.citations import Citation, extract, merge_duplicates
 from sora_refs.bibliography.resolvers.arxiv import Resolution, Resolver
+from sora_refs.bibliography.resolvers.venues import Copy, VenueFinder
 from sora_refs.bibliography.source import ARXIV_SOURCE, read_source
 from sora_refs.errors import UsageError
 from sora_refs.net.mirrors import Mirror, redact
@@ -40,12 +41,15 @@ class Row:
     category: str
     reason: str = ""
     candidates: list[str] = field(default_factory=list)
+    venue: str = ""            # the venue copy's state: found, miss, unavailable, or ""
+    venue_detail: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"n": self.n, "printed": self.printed, "status": self.status,
                 "how": self.how or None, "arxiv": self.arxiv, "url": self.url,
                 "category": self.category, "reason": self.reason or None,
-                "candidates": self.candidates}
+                "candidates": self.candidates, "venue_copy": self.venue or None,
+                "venue_detail": self.venue_detail or None}
 
 
 @dataclass
@@ -60,6 +64,9 @@ class Result:
     notes: list[str] = field(default_factory=list)  # parts of the source that were skipped
     stopped: str = ""          # why lookups stopped early (arXiv unreachable), if they did
     interrupted: bool = False  # Ctrl-C or SIGTERM during the lookups
+    venue_requests: dict[str, int] = field(default_factory=dict)  # per venue host
+    venue_cached: int = 0
+    unavailable: dict[str, str] = field(default_factory=dict)  # venue host -> its answer
 
     @property
     def complete(self) -> bool:
@@ -103,27 +110,37 @@ def _text(value: str) -> str:
     return " ".join(printable(value).split())
 
 
-def _urls(c: Citation, ident: str | None) -> list[str]:
+def _urls(c: Citation, ident: str | None, venue_pdf: str = "") -> list[str]:
+    """The venue's copy first (the version the citation means), arXiv's after, then
+    what the citation printed."""
     from sora_refs.readinglist.validate import URL_RE
 
     printed = [u for u in c.urls if "arxiv.org" not in u and URL_RE.match(u)]
-    return list(dict.fromkeys(([f"https://arxiv.org/pdf/{ident}"] if ident else []) + printed))
+    first = [venue_pdf] if venue_pdf and URL_RE.match(venue_pdf) else []
+    return list(dict.fromkeys(first + ([f"https://arxiv.org/pdf/{ident}"] if ident else [])
+                              + printed))
 
 
-def _entry(i: int, c: Citation, res: Resolution, category: str, taken: set[str]
-           ) -> tuple[dict[str, object], Row]:
+# long: one reference's every field, each with its rule, reads best in one place
+def _entry(i: int, c: Citation, res: Resolution, category: str, taken: set[str],
+           copy: Copy | None = None) -> tuple[dict[str, object], Row]:
     """One reference's fields, from the citation and what became of it. Nothing is
     invented: a year, venue or author the citation does not give stays out."""
     from sora_refs.readinglist.editing import make_key
 
     paper = res.paper if res.status == "resolved" else None
-    authors = [a for a in (_text(x) for x in (paper.authors if paper else c.authors)) if a]
+    venue_paper = copy.paper if copy is not None and copy.state == "found" else None
+    if paper is None and venue_paper is not None:  # the venue's index confirms it
+        res = Resolution("resolved", "venue index", reason="")
+    named = paper.authors if paper else venue_paper.authors if venue_paper else c.authors
+    authors = [a for a in (_text(x) for x in named) if a] or \
+        [a for a in (_text(x) for x in c.authors) if a]
     year = c.year or (paper.year if paper else None)
-    read = _text(paper.title if paper else c.title)
+    read = _text(paper.title if paper else venue_paper.title if venue_paper else c.title)
     ref_title = read or shorten(_text(c.text), 120) or f"Reference {i}"
     printed = [a for a in c.arxiv if ARXIV_RE.match(a)]
     ident = arxiv_base(paper.id) if paper else (arxiv_base(printed[0]) if printed else None)
-    urls = _urls(c, ident)
+    urls = _urls(c, ident, venue_paper.pdf if venue_paper else "")
     key = make_key(surname(authors[0]) if authors else "anon", year, ref_title, taken)
     taken.add(key.lower())
     where = f"cited in “{_text(c.section)}”: " if c.section else "cited: "
@@ -151,14 +168,15 @@ def _entry(i: int, c: Citation, res: Resolution, category: str, taken: set[str]
                    "resolution": res.status if res.status in RESOLUTIONS else "unresolved"})
     row = Row(i, shorten(_text(c.text), 70), res.status, res.how, ident,
               urls[0] if urls else None, category, reason,
-              [f"{p.id}: {p.title}" for p in res.candidates])
+              [f"{p.id}: {p.title}" for p in res.candidates],
+              copy.state if copy else "", copy.detail if copy else "")
     return fields, row
 
 
 def build(title: str, source: str, cites: Sequence[Citation],
           resolutions: dict[int, Resolution], tree: dict[str, Node],
-          paths: dict[int, tuple[str, ...]], missing: str = "not resolved"
-          ) -> tuple[str, list[Row]]:
+          paths: dict[int, tuple[str, ...]], missing: str = "not resolved",
+          copies: dict[int, Copy] | None = None) -> tuple[str, list[Row]]:
     """The manifest text and the report rows; ``missing`` is the reason given for a
     citation that has no resolution (not looked up yet, arXiv unreachable, ...)."""
     from sora_refs.readinglist.editing import entry_text
@@ -166,7 +184,8 @@ def build(title: str, source: str, cites: Sequence[Citation],
     slugs = _slug_tree(tree)
     by_title = {t: (s, {ct: cs for cs, ct in kids}) for s, t, kids in slugs}
     lines = [f"# Made by `sora-refs init --from {_text(redact(source))}`: the references of",
-             "# that source, resolved on arXiv where they could be. Entries with a `resolution`",
+             "# that source, resolved on arXiv and the venues' open indexes where they could be;",
+             "# a venue's own PDF comes first, arXiv's after. Entries with a `resolution`",
              "# other than resolved kept what was printed: check them before fetching.",
              f"title: {_quote(_text(title) or 'References')}", "", "categories:"]
     for slug, t, kids in slugs:
@@ -184,7 +203,7 @@ def build(title: str, source: str, cites: Sequence[Citation],
         titles = paths[c.number]
         top, kids = by_title[titles[0]]
         category = top + (f"/{kids[titles[1]]}" if len(titles) > 1 else "")
-        fields, row = _entry(i, c, res, category, taken)
+        fields, row = _entry(i, c, res, category, taken, (copies or {}).get(c.number))
         ident = fields.get("arxiv")
         if ident in ids:
             del fields["arxiv"]
@@ -242,8 +261,10 @@ def run(source: str, title: str | None, mirrors: Sequence[Mirror], delay: float,
     tree, paths = derive(cites, doc.body, fallback="Introduction")
     name = title or doc.title or _name_of(shown)
 
+    copies: dict[int, Copy] = {}
+
     def draft(found: dict[int, Resolution], missing: str) -> tuple[str, list[Row]]:
-        text, rows = build(name, source, cites, found, tree, paths, missing)
+        text, rows = build(name, source, cites, found, tree, paths, missing, copies)
         _must_load(text, target)
         return text, rows
 
@@ -251,7 +272,10 @@ def run(source: str, title: str | None, mirrors: Sequence[Mirror], delay: float,
     found: dict[int, Resolution] = {}
     stopped, interrupted = "", False
     resolver._last = last[0]
+    venues = VenueFinder(mirrors, progress=progress)
     try:
+        copies.update(venues.find([(c.number, c.title, c.authors[0] if c.authors else "",
+                                    c.year, c.venue) for c in cites]))
         resolver.resolve(cites, found)
     except ApiError as exc:
         stopped = str(exc)
@@ -259,11 +283,13 @@ def run(source: str, title: str | None, mirrors: Sequence[Mirror], delay: float,
         interrupted = True
     finally:
         resolver.close()
+        venues.close()
     missing = ("not looked up: interrupted" if interrupted else
                f"not looked up: {stopped}" if stopped else "not resolved")
     text, rows = draft(found, missing)
     return Result(text, rows, shown, doc.kind, resolver.requests, resolver.cached,
-                  time.monotonic() - started, doc.notes, stopped, interrupted)
+                  time.monotonic() - started, doc.notes, stopped, interrupted,
+                  venues.requests, venues.cached, venues.unavailable)
 
 
 def _name_of(source: str) -> str:

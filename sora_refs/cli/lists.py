@@ -231,6 +231,8 @@ def _init_report(result: Any, source: str, path: Path, as_json: bool, dry_run: b
                   "requests": result.requests, "cached": result.cached,
                   "seconds": round(result.seconds, 2), "notes": result.notes,
                   "stopped": result.stopped or None, "interrupted": result.interrupted,
+                  "venue_requests": result.venue_requests,
+                  "venues_unavailable": result.unavailable,
                   "references": [r.as_dict() for r in result.rows]}
         if not dry_run:
             write_out(json.dumps(report, ensure_ascii=False, indent=2) + "\n")

@@ -370,7 +370,17 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
                      f"title), {counts['ambiguous']} ambiguous, {counts['unresolved']} "
                      f"unresolved; {result.requests} arXiv requests, {result.cached} answered "
                      f"from the cache; {result.seconds:.1f} s")
+    venue = [r for r in result.rows if r.venue == "found"]
+    asked = sum(result.venue_requests.values())
+    if venue or asked or result.venue_cached:
+        table.caption += (f"; {plural(len(venue), 'venue copy', 'venue copies')} "
+                          f"({plural(asked, 'index request')}, {result.venue_cached} from the "
+                          "cache)")
     notes: list[RenderableType] = [text(n, style="yellow") for n in result.notes]
+    for host, said in result.unavailable.items():
+        notes.append(text(f"{host} was unavailable: it {said}. Its venue copies are left out; "
+                          "arXiv's are listed. Run again later (answers already read are "
+                          "cached), or point --mirror at a copy.", style="yellow"))
     from rich.padding import Padding
 
     for r in result.rows:

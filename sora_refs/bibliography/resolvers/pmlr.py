@@ -1,0 +1,58 @@
+"""PMLR (proceedings.mlr.press): ICML, AISTATS, UAI, COLT, one machine-readable index
+per volume, ``v{N}/assets/bib/citeproc.yaml`` (title, authors, ``PDF`` of every paper).
+
+Which volume holds a venue-year is a table (:data:`VOLUMES`, from PMLR's own
+``proceedings.csv``; a new year is one entry). The ``PDF`` field is taken as written:
+older volumes serve PDFs from proceedings.mlr.press, newer ones from
+raw.githubusercontent.com/mlresearch. A volume's YAML has been seen broken by stray
+control bytes: they are read as replacement characters, and an index that still
+does not parse is an unavailable answer, not an empty one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sora_refs.bibliography.resolvers.venues import Paper, Unavailable
+
+BASE = "https://proceedings.mlr.press"
+VOLUMES: dict[str, dict[int, int]] = {
+    "ICML": {2013: 28, 2014: 32, 2015: 37, 2016: 48, 2017: 70, 2018: 80, 2019: 97,
+             2020: 119, 2021: 139, 2022: 162, 2023: 202, 2024: 235, 2025: 267, 2026: 306},
+    "AISTATS": {2017: 54, 2018: 84, 2019: 89, 2020: 108, 2021: 130, 2022: 151, 2023: 206,
+                2024: 238, 2025: 258},
+    "UAI": {2019: 115, 2020: 124, 2021: 161, 2022: 180, 2023: 216},
+    "COLT": {2020: 125, 2021: 134, 2022: 178, 2023: 195, 2024: 247},
+}
+
+
+def index_url(venue: str, year: int) -> str | None:
+    volume = VOLUMES.get(venue, {}).get(year)
+    return f"{BASE}/v{volume}/assets/bib/citeproc.yaml" if volume else None
+
+
+def parse(body: bytes, url: str, year: int) -> list[Paper]:
+    import yaml
+
+    from sora_refs.text import printable
+
+    try:
+        data = yaml.load(printable(body.decode("utf-8", "replace"), True),
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise Unavailable(f"its index is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, list):
+        raise Unavailable("its index is not a list of papers")
+    return [p for p in map(_paper, data) if p is not None]
+
+
+def _paper(item: Any) -> Paper | None:
+    if not isinstance(item, dict):
+        return None
+    title, pdf = item.get("title"), item.get("PDF") or item.get("pdf")
+    if not isinstance(title, str) or not isinstance(pdf, str):
+        return None
+    people = item.get("author") if isinstance(item.get("author"), list) else []
+    authors = tuple(" ".join(f"{a.get('given', '')} {a.get('family', '')}".split())
+                    for a in people if isinstance(a, dict))
+    return Paper(" ".join(title.split()), authors, pdf.strip())

@@ -1,0 +1,241 @@
+"""Venue copies: the published PDF from the venue's own open index, for any citation
+whose venue has one (CVF, NeurIPS, ICLR 2024+, PMLR, ECVA).
+
+Sources are data. :data:`SOURCES` says which module reads a venue's index; each such
+module has ``index_url(venue, year)`` (one URL holds every paper of a venue-year, or
+None) and ``parse(body, url, year)`` (the papers, each with its title, authors and the
+PDF the index links). Adding a venue is one entry here and, for a new kind of site,
+one module beside this one.
+
+An index is asked once per run and shared by every citation of that venue-year, and
+cached: proceedings do not change, so a second run asks nothing (ECVA's one page grows
+with each ECCV and is refreshed after a week). Every answer is one of:
+
+* ``found``: the index lists the cited title (case, accents and punctuation aside, or
+  the same words up to endings) with the same first author; one paper, one PDF.
+* ``miss``: the index was read and does not list it, or lists it ambiguously, or the
+  venue-year has no index.
+* ``unavailable``: the host could not be read as an index: offline, 403/429/5xx, a
+  bot-check page (Anubis, a challenge), HTML where YAML was expected, a page with no
+  papers. A host found unavailable is not asked again in the run, and is named in the
+  report with what it answered.
+
+Nothing is guessed: a hash, file name or volume is only ever taken from an index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sora_refs.net.mirrors import Mirror, rewrite
+from sora_refs.readinglist.manifest import cache_dir
+from sora_refs.text import compact, surname
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as a venue index lists it."""
+
+    title: str
+    authors: tuple[str, ...]
+    pdf: str
+
+
+class Unavailable(Exception):
+    """A host answered, but not with an index anyone can read (or did not answer)."""
+
+
+@dataclass
+class Copy:
+    """What the venue's index says of one citation."""
+
+    state: str                  # found, miss, unavailable
+    venue: str = ""
+    pdf: str = ""
+    paper: Paper | None = None
+    detail: str = ""
+
+
+# Which module reads which venue's index (a module of this package).
+SOURCES = {"CVPR": "cvf", "ICCV": "cvf", "WACV": "cvf", "NeurIPS": "neurips", "ICLR": "neurips",
+           "ICML": "pmlr", "AISTATS": "pmlr", "UAI": "pmlr", "COLT": "pmlr", "ECCV": "ecva"}
+
+# How citations name these venues, abbreviated or in full.
+_NAMES = [
+    ("WACV", r"\bwacv\b|winter conference on applications of computer vision"),
+    ("CVPR", r"\bcvpr\b|computer vision and pattern recognition"),
+    ("ICCV", r"\biccv\b|international conference on computer vision"),
+    ("ECCV", r"\beccv\b|european conference on computer vision"),
+    ("NeurIPS", r"\bneurips\b|\bnips\b|neural information processing systems"),
+    ("ICLR", r"\biclr\b|international conference on learning representations"),
+    ("ICML", r"\bicml\b|international conference on machine learning"),
+    ("AISTATS", r"\baistats\b|artificial intelligence and statistics"),
+    ("UAI", r"\buai\b|uncertainty in artificial intelligence"),
+    ("COLT", r"\bcolt\b|conference on learning theory"),
+]
+_NAME_RES = [(v, re.compile(p, re.IGNORECASE)) for v, p in _NAMES]
+_CHALLENGE = re.compile(rb"making sure you(?:'|&#39;|&#x27;)re not a bot|anubis_challenge|"
+                        rb"\.within\.website|ChallengeRequiredError|challenge-platform|"
+                        rb"cf-chl|captcha", re.IGNORECASE)
+REFRESH = {"ecva": 7 * 24 * 3600.0}  # growing pages; the others are kept for good
+
+
+def venue_of(printed: str) -> str | None:
+    """The venue with an index that a citation's venue text names, if any."""
+    for venue, pattern in _NAME_RES:
+        if pattern.search(printed):
+            return venue
+    return None
+
+
+def _module(venue: str) -> Any:
+    return importlib.import_module(f"sora_refs.bibliography.resolvers.{SOURCES[venue]}")
+
+
+class VenueFinder:
+    """Finds venue copies, one index request per venue-year, counting what it asked."""
+
+    def __init__(self, mirrors: Sequence[Mirror] = (), cache: Path | None = None,
+                 client: object = None, progress: Callable[[str], None] | None = None) -> None:
+        self.mirrors = list(mirrors)
+        self.cache = cache if cache is not None else cache_dir() / "venues"
+        self._client = client
+        self.progress = progress or (lambda message: None)
+        self.requests: dict[str, int] = {}      # per host asked
+        self.cached = 0
+        self.unavailable: dict[str, str] = {}   # host -> what it answered
+        self._indexes: dict[tuple[str, int], list[Paper] | Unavailable | None] = {}
+
+    def find(self, wanted: Sequence[tuple[int, str, str, int | None, str]]
+             ) -> dict[int, Copy]:
+        """``wanted``: (number, title, first author, year, venue text) per citation."""
+        out: dict[int, Copy] = {}
+        for number, title, author, year, printed in wanted:
+            venue = venue_of(printed)
+            if venue is None or year is None or not title:
+                continue
+            index = self._index(venue, year)
+            if isinstance(index, Unavailable):
+                out[number] = Copy("unavailable", venue, detail=str(index))
+            elif index is None:
+                out[number] = Copy("miss", venue, detail=f"no open index for {venue} {year}")
+            else:
+                out[number] = match(index, title, author, venue, year)
+        return out
+
+    def _index(self, venue: str, year: int) -> list[Paper] | Unavailable | None:
+        if (venue, year) not in self._indexes:
+            module = _module(venue)
+            url = module.index_url(venue, year)
+            try:
+                self._indexes[venue, year] = None if url is None else self._read(
+                    module, url, year, venue)
+            except Unavailable as exc:
+                self._indexes[venue, year] = exc
+        return self._indexes[venue, year]
+
+    def _read(self, module: Any, url: str, year: int, venue: str) -> list[Paper] | None:
+        asked = rewrite(url, self.mirrors)
+        host = urlsplit(url).hostname or url
+        slot = self.cache / (hashlib.sha256(asked.encode()).hexdigest()[:32] + ".index")
+        refresh = REFRESH.get(module.__name__.rsplit(".", 1)[-1])
+        try:
+            if refresh is None or time.time() - slot.stat().st_mtime < refresh:
+                papers = module.parse(slot.read_bytes(), url, year)
+                self.cached += 1
+                return papers
+        except (OSError, Unavailable):
+            pass
+        if host in self.unavailable:
+            raise Unavailable(f"{host} {self.unavailable[host]} (asked once this run)")
+        self.progress(f"reading the {venue} {year} index at {host}")
+        try:
+            body = self._get(url, host)
+            if body is None:
+                return None  # no such index (a year not published yet): a miss
+            papers = module.parse(body, url, year)
+            if not papers:
+                raise Unavailable("answered a page that lists no papers (a block page, or "
+                                  "a new layout sora-refs cannot read yet)")
+        except Unavailable as exc:
+            self.unavailable[host] = str(exc)
+            raise Unavailable(f"{host} {exc}") from None
+        _store(slot, body)
+        return papers
+
+    def _get(self, url: str, host: str) -> bytes | None:
+        import httpx
+
+        from sora_refs.net.api import ApiError, get_bounded
+        from sora_refs.net.transport import Router, sync_client
+        from sora_refs.text import looks_like_html
+
+        if self._client is None:
+            self._client = sync_client(Router(self.mirrors))
+        self.requests[host] = self.requests.get(host, 0) + 1
+        try:
+            response, body = get_bounded(self._client, url)  # type: ignore[arg-type]
+        except (httpx.HTTPError, ApiError) as exc:
+            raise Unavailable(f"could not be read: {exc}") from None
+        if _CHALLENGE.search(body[:50_000]):
+            raise Unavailable(f"answered a bot-check page (HTTP {response.status_code}) "
+                              "instead of its index")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise Unavailable(f"answered HTTP {response.status_code}")
+        if url.endswith(".yaml") and looks_like_html(body[:2048]):
+            raise Unavailable("answered an HTML page where its YAML index was expected")
+        return body
+
+    def close(self) -> None:
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
+
+
+def match(index: Sequence[Paper], title: str, author: str, venue: str, year: int) -> Copy:
+    """The cited paper in a venue-year's index: the same title (or the same words up to
+    endings) and the same first author; never one of several, never a near miss."""
+    from sora_refs.bibliography.resolvers.arxiv import close_titles
+
+    want, first = compact(title), surname(author) if author else ""
+
+    def same_author(p: Paper) -> bool:
+        return not first or not p.authors or surname(p.authors[0]) == first
+
+    exact = [p for p in index if compact(p.title) == want and same_author(p)]
+    close = exact or [p for p in index if first and p.authors and same_author(p)
+                      and close_titles(p.title, title)]
+    pdfs = {p.pdf for p in close}
+    if len(pdfs) == 1:
+        return Copy("found", venue, close[0].pdf, close[0])
+    if pdfs:
+        return Copy("miss", venue, detail=f"{len(pdfs)} papers of {venue} {year} have this "
+                                         "title and first author")
+    titled = [p for p in index if compact(p.title) == want]
+    if titled:
+        return Copy("miss", venue, detail=f"{venue} {year} lists this title by another first "
+                                         f"author ({titled[0].authors[:1]})")
+    return Copy("miss", venue, detail=f"not in the {venue} {year} index")
+
+
+def _store(slot: Path, body: bytes) -> None:
+    from sora_refs.safefile import open_nofollow
+
+    try:
+        slot.parent.mkdir(parents=True, exist_ok=True)
+        tmp = slot.with_name(slot.name + ".tmp")
+        with open_nofollow(tmp, "wb") as fh:
+            fh.write(body)
+        tmp.replace(slot)
+    except OSError:
+        pass  # an unwritable cache only costs a request next time

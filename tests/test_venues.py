@@ -1,0 +1,243 @@
+"""Venue copies (issue 18): init --from lists each reference's PDF from its venue's own
+open index first and arXiv's after, against loopback stand-ins of CVF, NeurIPS, PMLR
+and ECVA built in the shapes the real sites serve, with decoys, bot pages and 429s."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from sora_refs.bibliography.resolvers import cvf, ecva, neurips, pmlr
+from sora_refs.bibliography.resolvers.venues import Paper, match, venue_of
+from sora_refs.cli import app
+from sora_refs.readinglist.manifest import load_manifest
+from tests import bibliographies as B
+from tests.arxiv_standin import DECOYS, StandIn, papers_of
+from tests.conftest import SHARED
+from tests.venue_standins import ANUBIS, OPENREVIEW_403, Venues
+
+SAMPLES = SHARED / "venues" / "samples"
+
+
+@pytest.fixture
+def arxiv(real_manifest):
+    stand = StandIn(papers_of(real_manifest) + DECOYS)
+    yield stand
+    stand.stop()
+
+
+@pytest.fixture
+def venues(real_manifest):
+    v = Venues(real_manifest)
+    yield v
+    v.stop()
+
+
+def _init(runner, tmp_path: Path, mirrors: list[str], name: str = "new.yaml",
+          text: str | None = None, manifest=None):
+    src = tmp_path / "sora.md"
+    if not src.exists():
+        src.write_text(text or B.sora_markdown(manifest), encoding="utf-8")
+    out = tmp_path / name
+    result = runner.invoke(app, ["init", str(out), "--from", str(src), "--delay", "0",
+                                 "--json", *mirrors])
+    return result, out
+
+
+def test_the_sora_page_gets_every_venue_copy_refs_yaml_lists(runner, tmp_path, arxiv, venues,
+                                                             real_manifest) -> None:
+    started = time.monotonic()
+    result, out = _init(runner, tmp_path, arxiv.mirrors() + venues.mirrors(),
+                        manifest=real_manifest)
+    seconds = time.monotonic() - started
+    assert result.exit_code == 1, result.output  # DALL·E 3 is on no index and no arXiv
+    made = load_manifest(out)
+    wrong, found = [], 0
+    for ref in real_manifest.references:
+        got = made.find(str(ref.n))
+        want = venues.expected.get(ref.n)
+        if want is not None:
+            found += got.urls[0] == want
+            if got.urls[0] != want:
+                wrong.append((ref.n, got.urls))
+            # arXiv's copy after the venue's, as refs.yaml lists them.
+            if ref.arxiv:
+                assert got.urls[1] == f"https://arxiv.org/pdf/{ref.arxiv}"
+                assert got.arxiv == ref.arxiv
+        else:  # no open index: no venue URL invented
+            assert not any(h in u for u in got.urls for h in
+                           ("thecvf", "neurips.cc", "mlr.press", "ecva.net")), got.urls
+    assert wrong == [] and found == len(venues.expected) == 19
+    # #27 has no arXiv version: its PMLR copy alone, and it is resolved by the index.
+    igpt = made.find("27")
+    assert igpt.urls == ("https://proceedings.mlr.press/v119/chen20s/chen20s.pdf",)
+    assert igpt.resolution == "resolved" and igpt.arxiv is None
+    report = json.loads(result.stdout)
+    # One request per venue-year (and one for ECVA's page, shared by every year).
+    asked = venues.requests()
+    assert asked == {"openaccess.thecvf.com": 5, "proceedings.neurips.cc": 5,
+                     "proceedings.mlr.press": 3, "www.ecva.net": 1}, asked
+    assert report["venue_requests"] == asked and report["venues_unavailable"] == {}
+    assert seconds < 30
+    # A second run asks no venue (and no arXiv) again.
+    for h in venues.hosts.values():
+        h.log.clear()
+    before = len(arxiv.api_requests())
+    again, out2 = _init(runner, tmp_path, arxiv.mirrors() + venues.mirrors(), name="again.yaml")
+    assert again.exit_code == 1
+    assert sum(venues.requests().values()) == 0 and len(arxiv.api_requests()) == before
+    assert load_manifest(out2).find("17").urls == made.find("17").urls
+
+
+@pytest.mark.parametrize(("body", "status"), [(ANUBIS, 500), (ANUBIS, 200),
+                                              (OPENREVIEW_403, 403), (b"slow down", 429),
+                                              (b"<html><body>Maintenance</body></html>", 200)])
+def test_a_blocked_venue_is_unavailable_once_never_not_found(runner, tmp_path, arxiv, venues,
+                                                             real_manifest, body, status) -> None:
+    cvf_host = venues.host("https://openaccess.thecvf.com")
+    for path in list(cvf_host.resources):
+        cvf_host.add(path, body, content_type="text/html",
+                     faults=[f"status:{status}"] * 50 if status != 200 else [])
+    started = time.monotonic()
+    result, out = _init(runner, tmp_path, arxiv.mirrors() + venues.mirrors(),
+                        manifest=real_manifest)
+    assert time.monotonic() - started < 30
+    report = json.loads(result.stdout)
+    assert list(report["venues_unavailable"]) == ["openaccess.thecvf.com"]
+    assert len(cvf_host.log) == 1  # asked once in the run, whatever the venue-years
+    rows = {r["n"]: r for r in report["references"]}
+    assert rows[17]["venue_copy"] == "unavailable" and "openaccess.thecvf.com" in \
+        rows[17]["venue_detail"]
+    made = load_manifest(out)
+    assert made.find("17").urls == ("https://arxiv.org/pdf/2111.06377",)  # arXiv's copy
+    assert made.find("17").resolution == "resolved"
+    # The other venues are not held up by one that is down.
+    assert made.find("13").urls[0].startswith("https://proceedings.neurips.cc/")
+
+
+def test_offline_venues_cost_seconds_and_leave_arxiv_copies(runner, tmp_path, arxiv,
+                                                            real_manifest) -> None:
+    started = time.monotonic()
+    dead = []
+    for site in Venues.SITES:
+        dead += ["--mirror", f"{site}=http://127.0.0.1:9"]
+    result, out = _init(runner, tmp_path, arxiv.mirrors() + dead, manifest=real_manifest)
+    assert time.monotonic() - started < 30
+    report = json.loads(result.stdout)
+    assert len(report["venues_unavailable"]) == 4
+    assert load_manifest(out).find("13").urls == ("https://arxiv.org/pdf/1706.03762",)
+
+
+# ---------------------------------------------------------------- matching
+
+
+def _paper(title: str, first: str, pdf: str = "https://x.org/a.pdf") -> Paper:
+    return Paper(title, (first, "Other Person"), pdf)
+
+
+def test_a_near_miss_another_author_or_two_papers_are_never_taken() -> None:
+    index = [_paper("Masked Autoencoders Are Scalable Vision Learners", "Kaiming He"),
+             _paper("Masked Autoencoders Are Scalable Vision Learners Revisited", "Al Other",
+                    "https://x.org/b.pdf"),
+             _paper("Attention Is All You Need", "Dee Coy", "https://x.org/c.pdf")]
+    found = match(index, "Masked autoencoders are scalable vision learners", "Kaiming He",
+                  "CVPR", 2022)
+    assert found.state == "found" and found.pdf == "https://x.org/a.pdf"
+    assert match(index, "Masked autoencoders are scalable vision", "Kaiming He", "CVPR",
+                 2022).state == "miss"
+    other = match(index, "Attention is all you need", "Ashish Vaswani", "NeurIPS", 2017)
+    assert other.state == "miss" and "another first author" in other.detail
+    twice = [*index, _paper("Masked Autoencoders Are Scalable Vision Learners", "Kaiming He",
+                            "https://x.org/d.pdf")]
+    assert match(twice, "Masked autoencoders are scalable vision learners", "Kaiming He",
+                 "CVPR", 2022).state == "miss"
+    # A title that changed its ending between versions, with the same first author.
+    nets = [_paper("Generative Adversarial Nets", "Ian Goodfellow")]
+    assert match(nets, "Generative adversarial networks", "Ian J. Goodfellow", "NeurIPS",
+                 2014).state == "found"
+
+
+@pytest.mark.parametrize(("printed", "venue"), [
+    ("Proceedings of the IEEE/CVF conference on computer vision and pattern recognition", "CVPR"),
+    ("In CVPR, 2022", "CVPR"), ("Advances in neural information processing systems", "NeurIPS"),
+    ("NIPS 2017", "NeurIPS"), ("International conference on machine learning. PMLR", "ICML"),
+    ("European conference on computer vision. Cham: Springer", "ECCV"),
+    ("Proceedings of the IEEE/CVF international conference on computer vision", "ICCV"),
+    ("arXiv preprint arXiv:2204.06125", None), ("Computer Science", None)])
+def test_the_venue_a_citation_names(printed: str, venue: str | None) -> None:
+    assert venue_of(printed) == venue
+
+
+def test_index_urls_follow_each_sites_rule() -> None:
+    assert cvf.index_url("CVPR", 2023) == "https://openaccess.thecvf.com/CVPR2023?day=all"
+    assert cvf.index_url("CVPR", 2018) == "https://openaccess.thecvf.com/CVPR2018.py"
+    assert cvf.index_url("CVPR", 2020) is None  # split by day: no single page
+    assert neurips.index_url("NeurIPS", 2017) == \
+        "https://proceedings.neurips.cc/paper_files/paper/2017"
+    assert neurips.index_url("ICLR", 2025) == "https://proceedings.iclr.cc/paper_files/paper/2025"
+    assert neurips.index_url("ICLR", 2021) is None  # OpenReview only
+    assert pmlr.index_url("ICML", 2020) == \
+        "https://proceedings.mlr.press/v119/assets/bib/citeproc.yaml"
+    assert pmlr.index_url("ICML", 1999) is None
+    assert ecva.index_url("ECCV", 2022) == "https://www.ecva.net/papers.php"
+
+
+def test_a_broken_pmlr_index_is_unavailable_not_empty() -> None:
+    from sora_refs.bibliography.resolvers.venues import Unavailable
+
+    with pytest.raises(Unavailable):
+        pmlr.parse(b"- title: [unclosed\n  PDF: x", "u", 2020)
+    assert pmlr.parse(b"- title: T\n  PDF: https://p.org/a.pdf\n  author:\n  - {given: A, "
+                      b"family: B}\n- not a paper\n", "u", 2020) == [
+        Paper("T", ("A B",), "https://p.org/a.pdf")]
+
+
+# ---------------------------------------------------------------- the real samples
+
+needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/venues is absent")
+
+
+@needs_samples
+def test_the_real_cvf_listings_of_2026_and_2020_read() -> None:
+    papers = cvf.parse((SAMPLES / "cvf_cvpr2026_listing_fixture_hallucinator.html").read_bytes(),
+                       "https://openaccess.thecvf.com/CVPR2026?day=all", 2026)
+    assert papers[0].authors == ("Jie Xiao", "Tianzhu Zhang")
+    assert papers[0].pdf.startswith("https://openaccess.thecvf.com/content/CVPR2026/papers/")
+    snippet = (SAMPLES / "cvf_cvpr2020_listing_entry_snippet_xieldy.txt").read_text()
+    old = cvf.parse(f"<dl>{snippet}</dl>".encode(),
+                    "https://openaccess.thecvf.com/CVPR2020?day=2020-06-16", 2020)
+    assert old[0].authors[1] == "Christian Rupprecht"  # the leading space of 2020 gone
+    assert old[0].pdf == ("https://openaccess.thecvf.com/content_CVPR_2020/papers/Wu_Unsupervi"
+                          "sed_Learning_of_Probably_Symmetric_Deformable_3D_Objects_From_Images"
+                          "_CVPR_2020_paper.pdf")
+
+
+@needs_samples
+def test_the_real_neurips_and_ecva_pages_read() -> None:
+    (paper,) = neurips.parse((SAMPLES / "neurips_2025_index_fixture_hallucinator.html")
+                             .read_bytes(), "https://proceedings.neurips.cc/paper_files/paper/"
+                             "2025", 2025)
+    assert paper.pdf == ("https://proceedings.neurips.cc/paper_files/paper/2025/file/"
+                         "0010031a1b4910aa67edbda26a705518-Paper-Conference.pdf")
+    assert paper.authors[0] == "Jarren Zhuoran Qiao"
+    (eccv,) = ecva.parse((SAMPLES / "ecva_papers_php_listing_fixture.html").read_bytes(),
+                         ecva.URL, 2024)
+    assert eccv.title == "Is Retain Set All You Need in Machine Unlearning?"
+    assert eccv.authors == ("Jacopo Bonato", "Marco Cotogni", "Luigi Sabetta")
+    assert eccv.pdf == "https://www.ecva.net/papers/eccv_2024/papers_ECCV/papers/00004.pdf"
+
+
+@needs_samples
+def test_the_real_pmlr_post_reads_as_its_index_would() -> None:
+    import yaml
+
+    post = yaml.safe_load((SAMPLES / "pmlr_v119_post_chen20s_generative_pretraining_from_pixels"
+                           ".md").read_text().split("---")[1])
+    post["PDF"] = post.pop("pdf")
+    (paper,) = pmlr.parse(yaml.safe_dump([post]).encode(), "u", 2020)
+    assert paper.pdf == "http://proceedings.mlr.press/v119/chen20s/chen20s.pdf"
+    assert match([paper], "Generative pretraining from pixels", "Mark Chen", "ICML",
+                 2020).state == "found"

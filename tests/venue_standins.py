@@ -1,0 +1,191 @@
+"""Loopback stand-ins for the venues' open indexes, in the shapes the real sites serve
+(learned from ../shared/venues/samples: CVF's ``dt.ptitle``/``dd`` listings in their
+2018, 2020 and 2021+ eras, NeurIPS's index in its 2025 ``span.paper-authors`` and older
+``<i>`` layouts, PMLR's ``citeproc.yaml``, ECVA's one page with unquoted relative
+hrefs and ``*`` author marks), built from a manifest's venue URLs, with decoys: the
+same title in another year, a hash reused in another year, a near-miss title, the
+same title by another first author."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+from urllib.parse import urlsplit
+
+import yaml
+
+from sora_refs.bibliography.resolvers.venues import SOURCES
+from sora_refs.readinglist.manifest import Manifest, Reference
+from tests.httpserver import Host
+
+ANUBIS = (b"<!doctype html><html lang=\"en\"><head><title>Making sure you're not a bot!"
+          b"</title><link rel=\"stylesheet\" href=\"/.within.website/x/xess/xess.min.css?"
+          b"cachebuster=1.25.0\"></head><body><script id=\"anubis_challenge\" "
+          b"type=\"application/json\">{}</script></body></html>")
+OPENREVIEW_403 = (b'{"name":"ChallengeRequiredError","status":403,"details":{"challengeUrl":'
+                  b'"https://openreview.net/challenge?redirect=%2F"}}')
+
+
+def venue_url(ref: Reference) -> str | None:
+    """The manifest's own venue copy of ``ref`` (its first non-arXiv URL), if any."""
+    return next((u for u in ref.urls if "arxiv.org" not in u), None)
+
+
+def _cvf_entry(ref: Reference, pdf_href: str, era: int) -> str:
+    abstract = pdf_href.replace("/papers/", "/html/").replace(".pdf", ".html")
+    if era >= 2021:
+        people = "".join(f'<form id="form-{i}" class="authsearch"><input type="hidden" '
+                         f'name="query_author" value="{html.escape(a)}"><a href="#">'
+                         f"{html.escape(a)}</a>,</form>\n" for i, a in enumerate(ref.authors))
+    elif era == 2020:
+        people = "".join(f'<form class="authsearch"><input type="hidden" name="query" '
+                         f'value=" {html.escape(a)}"><a href="#"> {html.escape(a)}</a>,'
+                         "</form>\n" for a in ref.authors)
+    else:
+        people = ", ".join(f'<a href="#">{html.escape(a)}</a>' for a in ref.authors)
+    return (f'<dt class="ptitle"><br><a href="{abstract}">{html.escape(ref.title)}</a></dt>\n'
+            f"<dd>\n{people}</dd>\n<dd>\n[<a href=\"{pdf_href}\">pdf</a>]\n"
+            f'[<a href="{pdf_href.replace(".pdf", "_supp.pdf")}">supp</a>]\n'
+            '<div class="link2">[<a class="fakelink">bibtex</a>]<div class="bibref">'
+            "@InProceedings{x}</div></div>\n</dd>\n")
+
+
+def cvf_listing(entries: list[tuple[Reference, str]], era: int) -> bytes:
+    body = "".join(_cvf_entry(r, href, era) for r, href in entries)
+    return (f'<html><body><div id="content"><h3>Papers</h3><dl>\n<dd><a href="/">Back</a>'
+            f"</dd>\n{body}</dl></div></body></html>").encode()
+
+
+def neurips_index(entries: list[tuple[Reference, str]], layout: int) -> bytes:
+    items = []
+    for ref, abstract in entries:
+        authors = html.escape(", ".join(ref.authors))
+        if layout >= 2025:
+            items.append(f'<li class="conference" data-track="conference"><div class="'
+                         f'paper-content"><a title="paper title" href="{abstract}">'
+                         f'{html.escape(ref.title)}</a> <span class="paper-authors">{authors}'
+                         '</span></div><span class="paper-track-badge">Main Conference Track'
+                         "</span></li>")
+        else:
+            items.append(f'<li class="conference"><a title="paper title" href="{abstract}">'
+                         f"{html.escape(ref.title)}</a> <i>{authors}</i></li>")
+    return ("<html><body><ul class=\"paper-list\">" + "\n".join(items) +
+            "</ul></body></html>").encode()
+
+
+def pmlr_citeproc(entries: list[tuple[Reference, str]], volume: int) -> bytes:
+    items = [{"title": r.title, "abstract": "An abstract.", "volume": str(volume),
+              "URL": pdf.rsplit("/", 1)[0] + ".html", "PDF": pdf, "id": f"p{i}",
+              "container-title": "Proceedings of the International Conference on Machine "
+                                 "Learning",
+              "author": [{"given": " ".join(a.split()[:-1]), "family": a.split()[-1]}
+                         for a in r.authors],
+              "issued": {"date-parts": [[2020, 7, 1]]}} for i, (r, pdf) in enumerate(entries)]
+    return yaml.safe_dump(items, allow_unicode=True, sort_keys=False).encode()
+
+
+def ecva_page(sections: dict[int, list[tuple[Reference, str]]]) -> bytes:
+    out = ["<html><body>"]
+    for year, entries in sorted(sections.items(), reverse=True):
+        out.append(f'<button class="accordion">ECCV {year} Papers</button><div><dl>')
+        for i, (ref, pdf) in enumerate(entries, 1):
+            authors = ", ".join(a + ("*" if k == 0 else "") for k, a in enumerate(ref.authors))
+            out.append(f"<dt class=\"ptitle\"><br><a href=papers/eccv_{year}/papers_ECCV/html/"
+                       f"{i}_ECCV_{year}_paper.php>\n{html.escape(ref.title)}</a></dt>\n"
+                       f"<dd>{html.escape(authors)}</dd>\n<dd>[<a href='{pdf}'>pdf</a>] "
+                       f"[<a href='https://doi.org/10.1007/x'>DOI</a>]</dd>")
+        out.append("</dl></div>")
+    return ("\n".join(out) + "</body></html>").encode()
+
+
+def _decoy(ref: Reference, **changes: object) -> Reference:
+    import dataclasses
+
+    return dataclasses.replace(ref, **changes)  # type: ignore[arg-type]
+
+
+class Venues:
+    """One loopback host per venue site, serving indexes built from ``manifest``."""
+
+    SITES = ("https://openaccess.thecvf.com", "https://proceedings.neurips.cc",
+             "https://proceedings.mlr.press", "https://www.ecva.net")
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.hosts = {site: Host(urlsplit(site).hostname or site) for site in self.SITES}
+        cvf: dict[tuple[str, int], list[tuple[Reference, str]]] = defaultdict(list)
+        nips: dict[int, list[tuple[Reference, str]]] = defaultdict(list)
+        pmlr: dict[int, list[tuple[Reference, str]]] = defaultdict(list)
+        ecva: dict[int, list[tuple[Reference, str]]] = defaultdict(list)
+        for ref in manifest.references:
+            url = venue_url(ref)
+            if url is None or ref.year is None:
+                continue
+            path = urlsplit(url).path
+            if "thecvf.com" in url:
+                cvf[ref.venue, ref.year].append((ref, path if ref.year >= 2021 else path[1:]))
+            elif "neurips.cc" in url:
+                nips[ref.year].append((ref, path.replace("/file/", "/hash/").replace(
+                    "-Paper", "-Abstract").replace(".pdf", ".html")))
+            elif "mlr.press" in url:
+                pmlr[int(re.search(r"/v(\d+)/", url).group(1))].append((ref, url))
+            elif "ecva.net" in url:
+                ecva[ref.year].append((ref, path[1:]))
+        # What init --from should find: the venue URL of each reference the list cites at
+        # a venue with an open index.
+        self.expected = {ref.n: venue_url(ref) for refs in (*cvf.values(), *nips.values(),
+                                                            *pmlr.values(), *ecva.values())
+                         for ref, _ in refs if ref.venue in SOURCES}
+        self._decoys(cvf, nips, ecva)
+        for (venue, year), entries in cvf.items():
+            suffix = "?day=all" if year >= 2021 else ".py"
+            self.host("https://openaccess.thecvf.com").add(
+                f"/{venue}{year}{suffix}", cvf_listing(entries, year), content_type="text/html")
+        for year, entries in nips.items():
+            self.host("https://proceedings.neurips.cc").add(
+                f"/paper_files/paper/{year}", neurips_index(entries, 2025 if year >= 2022
+                                                            else 2020),
+                content_type="text/html")
+        for volume, entries in pmlr.items():
+            self.host("https://proceedings.mlr.press").add(
+                f"/v{volume}/assets/bib/citeproc.yaml", pmlr_citeproc(entries, volume),
+                content_type="text/yaml")
+        self.host("https://www.ecva.net").add("/papers.php", ecva_page(ecva),
+                                              content_type="text/html")
+
+    def _decoys(self, cvf: dict, nips: dict, ecva: dict) -> None:
+        """What a careless matcher would take: each is another paper."""
+        for (venue, year), entries in list(cvf.items()):
+            ref, href = entries[0]
+            # The same title by another first author, one year later (another paper).
+            cvf[venue, year + 1].append((_decoy(ref, authors=("Zed Decoy",)),
+                                         href.replace(str(year), str(year + 1)) + ".decoy"))
+            # A near-miss title in the same listing.
+            entries.append((_decoy(ref, title=ref.title + " Revisited", authors=("Al Other",)),
+                            href.replace(".pdf", "_Revisited.pdf")))
+        for year, entries in list(nips.items()):
+            ref, href = entries[0]
+            # Its hash reused for another paper in another year, as real indexes do.
+            nips[year - 1].append((_decoy(ref, title="A Different Paper Entirely",
+                                          authors=("Dee Coy",)),
+                                   href.replace(f"/{year}/", f"/{year - 1}/")))
+        for year, entries in list(ecva.items()):
+            ref, pdf = entries[0]
+            ecva[year + 2].append((_decoy(ref, authors=("Zed Decoy",)),
+                                   pdf.replace(str(year), str(year + 2))))
+
+    def host(self, site: str) -> Host:
+        return self.hosts[site]
+
+    def mirrors(self) -> list[str]:
+        out = []
+        for site, host in self.hosts.items():
+            out += ["--mirror", f"{site}={host.url}"]
+        return out
+
+    def requests(self) -> dict[str, int]:
+        return {urlsplit(site).hostname or site: len(h.log) for site, h in self.hosts.items()}
+
+    def stop(self) -> None:
+        for h in self.hosts.values():
+            h.stop()
