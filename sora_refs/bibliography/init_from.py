@@ -259,7 +259,7 @@ def run(source: str, title: str | None, mirrors: Sequence[Mirror], delay: float,
         raise UsageError(f"found no reference list in {shown}: no numbered entries under a "
                          "'References' heading, and no entries to read.")
     tree, paths = derive(cites, doc.body, fallback="Introduction")
-    name = title or doc.title or _name_of(shown)
+    name = title or (f"{doc.title}: references" if doc.title else _name_of(shown))
 
     copies: dict[int, Copy] = {}
 

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 
 from sora_refs.bibliography.entries import reads_as_names
+from sora_refs.text import repair
 
 _BRACKET = re.compile(r"^[ \t]*\[(\d{1,3})\][ \t]*(.*)$")
 _DOTTED = re.compile(r"^[ \t]*(\d{1,3})\.[ \t]+(\S.*)$")
@@ -141,3 +142,33 @@ def _author_year(lines: list[str]) -> list[tuple[str, str]]:
             out[-1].append(line)
     return [(str(i), t) for i, (_, t) in enumerate((_finish("", x) for x in out), 1)
             if len(t) > 15]
+
+
+# Words a title line does not end on: the title goes on to the next line.
+_CONTINUES = {"a", "an", "the", "of", "for", "with", "and", "or", "in", "on", "to", "via",
+              "using", "from", "by", "at", "as", "is", "are", "towards", "through"}
+_NOT_TITLE = re.compile(r"@|\d\s*[∗*†‡]|[∗*†‡]|^(?:abstract|arxiv|preprint|published|"
+                        r"proceedings|journal|vol\.|copyright)\b", re.IGNORECASE)
+
+
+def paper_title(meta_title: str, page1: list[str]) -> str:
+    """The paper's own title: its metadata title when page 1 bears it out (not a file
+    name such as 'icml2015_dpm' or 'Microsoft Word - draft.docx'), else the first lines
+    of page 1 up to the authors; "" when neither reads as a title."""
+    from sora_refs.text import compact
+
+    head = compact(" ".join(page1[:6]))
+    meta = " ".join(repair(meta_title).split())
+    if len(meta.split()) >= 2 and compact(meta) and compact(meta) in head:
+        return meta
+    if not page1 or _NOT_TITLE.search(page1[0]) or len(page1[0].split()) < 2:
+        return ""
+    lines = [page1[0]]
+    for line in page1[1:3]:
+        last = lines[-1].split()[-1].lower()
+        if (last in _CONTINUES or lines[-1].endswith((":", "-"))) and not _NOT_TITLE.search(line):
+            lines.append(line)
+        else:
+            break
+    title = " ".join(" ".join(lines).split())
+    return title if 2 <= len(title.split()) <= 30 else ""

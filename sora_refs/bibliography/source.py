@@ -8,6 +8,7 @@ nothing, and a decompression bomb stops at the cap.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import re
@@ -23,6 +24,7 @@ from sora_refs.bibliography.documents import (
     bbl_document,
     bibtex_document,
     document,
+    latex_to_text,
     pdf_document,
     read_text,
     sniff,
@@ -73,19 +75,25 @@ def read_source(source: str, mirrors: Sequence[Mirror], pace: Callable[[], None]
 def _document(raw: bytes, kind: str, path: Path | None) -> Document:
     if kind != "pdf":
         return document(raw, kind, str(path or "the page"))
-    from sora_refs.pdf.reader import pool
-
     if path is None:
         with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as fh:
             fh.write(raw)
             tmp = Path(fh.name)
         try:
-            text = pool().text(tmp)
+            return _pdf(tmp)
         finally:
             tmp.unlink(missing_ok=True)
-    else:
-        text = pool().text(path)
-    return pdf_document(text)
+    return _pdf(path)
+
+
+def _pdf(path: Path) -> Document:
+    """A PDF's reference list, titled with the paper's own title (metadata or page 1)."""
+    from sora_refs.bibliography.pdftext import paper_title
+    from sora_refs.pdf.reader import pool
+
+    doc = pdf_document(pool().text(path))
+    facts = pool().facts(path)
+    return dataclasses.replace(doc, title=paper_title(facts.meta_title, facts.lines))
 
 
 def _get(url: str, mirrors: Sequence[Mirror], cap: int) -> tuple[bytes, str]:
@@ -158,16 +166,33 @@ def eprint_document(raw: bytes) -> Document | None:
                 bbls.append(member)
             elif name.endswith(".bib"):
                 bibs.append(member)
-        for member in sorted(bbls, key=lambda m: not m.name.lower().endswith(".bbl")):
-            text = _member_text(tar, member)
-            if "\\bibitem" in text:
-                return bbl_document(text)
+        texts = {m.name: _member_text(tar, m) for m in bbls[:50]}
+        title = next((t for t in map(tex_title, texts.values()) if t), "")
+        for member in sorted(bbls[:50], key=lambda m: not m.name.lower().endswith(".bbl")):
+            if "\\bibitem" in texts[member.name]:
+                return dataclasses.replace(bbl_document(texts[member.name]), title=title)
         for member in bibs:
             try:
-                return bibtex_document(_member_text(tar, member))
+                return dataclasses.replace(bibtex_document(_member_text(tar, member)),
+                                           title=title)
             except UsageError:
                 continue
     return None
+
+
+def tex_title(text: str) -> str:
+    """The ``\\title{...}`` of a LaTeX source, as plain text ("" when there is none)."""
+    m = re.search(r"^[^%\n]*\\title\s*(?:\[[^\]]*\])?\s*\{", text, re.M)
+    if not m:
+        return ""
+    depth, i = 1, m.end()
+    while i < len(text) and depth and i - m.end() < 2000:
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        i += 1
+    if depth:
+        return ""
+    inner = re.sub(r"\\(?:thanks|footnote)\s*\{[^{}]*\}", "", text[m.end():i - 1])
+    return latex_to_text(inner.replace("\\\\", " "))
 
 
 def _members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
