@@ -113,7 +113,7 @@ def test_ids_arxiv_does_not_know_and_an_empty_feed(runner, web, small_manifest) 
 def test_an_error_feed_is_an_api_error(runner, web, small_manifest) -> None:
     _serve(web, error_feed("1901.00001"), ["status:400", "status:400"])
     result = _check(runner, web, manifest=small_manifest)
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # the job could not be done: not bad input (README)
     assert "answered HTTP 400" in result.stderr
 
 
@@ -124,14 +124,14 @@ def test_503_is_retried_then_reported(runner, web, small_manifest) -> None:
     assert len(web.host("https://export.arxiv.org").log) == 2
     _serve(web, b"", ["503", "503", "503"])
     result = _check(runner, web, manifest=small_manifest)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "answered HTTP 503" in result.stderr and "--mirror" in result.stderr
 
 
 def test_unreachable_api(runner, small_manifest) -> None:
     result = runner.invoke(app, ["--manifest", str(small_manifest), "check", "--mirror",
                                  f"{API}=http://127.0.0.1:9/api/query"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "cannot reach the arXiv API at http://127.0.0.1:9/api/query" in result.stderr
 
 

@@ -111,7 +111,7 @@ def test_check_gives_up_on_a_silent_api(runner, web, monkeypatch) -> None:
     web.serve(API, b"", faults=["silent:10"])
     started = time.monotonic()
     result = runner.invoke(app, ["check", *web.mirror_args()])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 1, result.output
     assert "arXiv API" in result.stderr and "Traceback" not in result.output
     assert time.monotonic() - started < 5
 
@@ -133,7 +133,7 @@ def test_check_refuses_a_gzip_bomb(runner, web, monkeypatch) -> None:
 
     monkeypatch.setattr(host._server.RequestHandlerClass, "end_headers", with_encoding)
     result = runner.invoke(app, ["check", *web.mirror_args()])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 1, result.output
     assert "more than 1,048,576 bytes" in result.stderr
     assert res.body is bomb
 

@@ -151,3 +151,25 @@ def test_counts_read_as_english(runner, tmp_path, small_manifest, n) -> None:
     result = runner.invoke(app, ["-m", str(small_manifest), "import", str(inbox), "--dest",
                                  str(tmp_path / "lib")])
     assert ("1 file:" if n == 1 else "2 files:") in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["init", "{out}", "--from", "2212.09748"],
+    ["init", "{out}", "--from", "https://pages.example.org/sora.html"],
+    ["check"],
+    ["-m", "{mine}", "add", "1706.03762", "-c", "basics"],
+])
+def test_one_exit_code_rule_offline(runner, tmp_path, args) -> None:
+    """Issue 20: offline is a job not done (exit 1) for every command, never bad input."""
+    from sora_refs.readinglist.editing import init
+
+    mine = tmp_path / "mine.yaml"
+    init(mine)
+    dead = []
+    for site in ("https://export.arxiv.org", "https://arxiv.org",
+                 "https://pages.example.org"):
+        dead += ["--mirror", f"{site}=http://127.0.0.1:9"]
+    argv = [a.format(out=tmp_path / "new.yaml", mine=mine) for a in args]
+    result = runner.invoke(app, [*argv, *dead])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output

@@ -241,3 +241,50 @@ def test_the_real_pmlr_post_reads_as_its_index_would() -> None:
     assert paper.pdf == "http://proceedings.mlr.press/v119/chen20s/chen20s.pdf"
     assert match([paper], "Generative pretraining from pixels", "Mark Chen", "ICML",
                  2020).state == "found"
+
+
+# ---------------------------------------------------------------- an existing list
+
+
+def test_venues_names_every_difference_and_writes_only_with_consent(runner, tmp_path, venues,
+                                                                    real_manifest) -> None:
+    from tests.conftest import REAL_MANIFEST
+
+    text = REAL_MANIFEST.read_text(encoding="utf-8")
+    mae = "      - https://openaccess.thecvf.com/content/CVPR2022/papers/He_Masked_Autoencoders_" \
+          "Are_Scalable_Vision_Learners_CVPR_2022_paper.pdf\n"
+    assert mae in text
+    text = text.replace(mae, "")  # 17: the venue copy missing
+    nips = ("      - https://proceedings.neurips.cc/paper_files/paper/2017/file/3f5ee243547dee91"
+            "fbd053c1c4a845aa-Paper.pdf\n")
+    arx = "      - https://arxiv.org/pdf/1706.03762\n"
+    assert nips + arx in text
+    text = text.replace(nips + arx, arx + nips)  # 13: the venue copy after arXiv's
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["-m", str(mine), "venues", "--json", *venues.mirrors()])
+    assert result.exit_code == 1, result.output
+    states = {r["n"]: r["state"] for r in json.loads(result.stdout)["references"]}
+    assert states[17] == "missing" and states[13] == "listed later"
+    others = {n: s for n, s in states.items() if n not in (13, 17)}
+    assert set(others.values()) == {"agrees"} and len(others) == 17
+    assert mine.read_text(encoding="utf-8") == text  # nothing written without --write
+    result = runner.invoke(app, ["-m", str(mine), "venues", "--write", *venues.mirrors()])
+    assert result.exit_code == 0, result.output
+    assert "Put the venue copy first for 2 reference(s)" in result.output
+    after = load_manifest(mine)
+    assert after.find("17").urls == real_manifest.find("17").urls
+    assert after.find("13").urls == real_manifest.find("13").urls
+    written = mine.read_text(encoding="utf-8")
+    assert written.count("\n#") == text.count("\n#")  # every comment kept
+    again = runner.invoke(app, ["-m", str(mine), "venues", "--json", *venues.mirrors()])
+    assert again.exit_code == 0
+    assert {r["state"] for r in json.loads(again.stdout)["references"]} == {"agrees"}
+
+
+def test_the_bundled_list_agrees_with_the_indexes_and_is_never_edited(runner, venues) -> None:
+    result = runner.invoke(app, ["venues", "--json", *venues.mirrors()])
+    assert result.exit_code == 0, result.output
+    assert {r["state"] for r in json.loads(result.stdout)["references"]} == {"agrees"}
+    refused = runner.invoke(app, ["venues", "--write", *venues.mirrors()])
+    assert refused.exit_code == 2 and "bundled refs.yaml" in refused.output

@@ -120,22 +120,24 @@ def _from_arxiv(ident: str, mirrors: Sequence[Mirror], pace: Callable[[], None],
     """A paper on arXiv: the bibliography from its LaTeX source (the .bbl), else its PDF."""
     progress(f"downloading the LaTeX source of arXiv:{ident}")
     pace()
-    why = "it holds no bibliography"
+    why, bad = "it holds no bibliography", True
     try:
         raw, _ = _get(f"https://arxiv.org/e-print/{ident}", mirrors, EPRINT_MAX)
         doc = eprint_document(raw)
         if doc is not None:
             return doc
     except SoraRefsError as exc:
-        why = str(exc)
+        why, bad = str(exc), isinstance(exc, UsageError)
     progress(f"the LaTeX source is no use ({why}); reading the PDF instead")
     pace()
     try:
         raw, _ = _get(f"https://arxiv.org/pdf/{ident}", mirrors, MAX_SOURCE * 4)
         return _document(raw, "pdf", None)
     except SoraRefsError as exc:
-        raise UsageError(f"cannot read the bibliography of arXiv:{ident}: its LaTeX source "
-                         f"is no use ({why.rstrip('.')}), and its PDF: {exc}") from None
+        # Unreachable is a job not done (exit 1); a source with no bibliography is bad input.
+        kind = UsageError if bad or isinstance(exc, UsageError) else SoraRefsError
+        raise kind(f"cannot read the bibliography of arXiv:{ident}: its LaTeX source "
+                   f"is no use ({why.rstrip('.')}), and its PDF: {exc}") from None
 
 
 def eprint_document(raw: bytes) -> Document | None:

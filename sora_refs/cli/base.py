@@ -30,6 +30,18 @@ if TYPE_CHECKING:
 
     from sora_refs.readinglist.manifest import Manifest
 
+def _usage_metavar(self: Any, ctx: Any, *, usage: bool = False) -> str:
+    """Arguments in usage lines as Click and most CLIs write them: ``REF...``, ``PATH``,
+    ``[REF]...`` when optional (typer writes a required one as ``{ref}``, which reads as
+    a placeholder to fill in with braces)."""
+    var = self.metavar or (self.name or "").upper()
+    if usage and not self.required:
+        var = f"[{var}]"
+    return var + ("..." if self.nargs != 1 else "")
+
+
+typer.core.TyperArgument.make_metavar = _usage_metavar  # type: ignore[method-assign]
+
 app = typer.Typer(
     name="sora-refs",
     help="Fetch, verify and file the papers cited by OpenAI's Sora report (or any reading list).",

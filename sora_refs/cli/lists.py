@@ -1,4 +1,5 @@
-"""Commands that write reading lists: ``check`` (against arXiv), ``add``, ``init``."""
+"""Commands that check and write reading lists: ``check`` (against arXiv), ``venues``
+(against the venues' open indexes), ``add``, ``init``."""
 
 # No ``from __future__ import annotations`` here: typer would then evaluate every
 # option's annotation string of every command at each start (7 ms of a 100 ms budget).
@@ -90,21 +91,10 @@ def add(
     from sora_refs.bibliography.arxiv_api import fetch_records
     from sora_refs.net.mirrors import parse_mirrors
     from sora_refs.readinglist import editing
-    from sora_refs.readinglist.manifest import packaged_manifest_path
     from sora_refs.text import ARXIV_RE, arxiv_base
 
-    given = manifest_path(ctx, manifest)
-    packaged = packaged_manifest_path().resolve()
-    if given is not None:
-        editing.check_writable(Path(given))  # before asking arXiv anything
-    if given is None or Path(given).resolve() == packaged:
-        raise UsageError(
-            "add edits a reading list of your own, and none was given: the bundled refs.yaml "
-            "lives inside the installed package, where an edit is lost on the next install. "
-            "Start one with `sora-refs init my-list.yaml`, then `sora-refs --manifest "
-            "my-list.yaml add ID ...` (or set SORA_REFS_MANIFEST).")
+    path = own_manifest(ctx, manifest, "add")  # before asking arXiv anything
     m = load_for(ctx, manifest)
-    path = Path(given)
     wanted = []
     for raw in ids:
         ident = raw.strip().removeprefix("arXiv:").removeprefix("arxiv:")
@@ -214,6 +204,74 @@ def init(
         raise typer.Exit(1)
 
 
+def own_manifest(ctx: typer.Context, manifest: Path | None, command: str) -> Path:
+    """The user's own list that ``command`` edits: never the bundled one, which lives
+    inside the installed package (an edit there is lost on the next install)."""
+    from sora_refs.readinglist import editing
+    from sora_refs.readinglist.manifest import packaged_manifest_path
+
+    given = manifest_path(ctx, manifest)
+    if given is not None:
+        editing.check_writable(Path(given))
+    if given is None or Path(given).resolve() == packaged_manifest_path().resolve():
+        raise UsageError(
+            f"{command} edits a reading list of your own, and none was given: the bundled "
+            "refs.yaml lives inside the installed package, where an edit is lost on the next "
+            "install. Start one with `sora-refs init my-list.yaml` (or copy refs.yaml), then "
+            f"`sora-refs --manifest my-list.yaml {command} ...` (or set SORA_REFS_MANIFEST).")
+    return Path(given)
+
+
+@app.command()
+@handles_errors
+def venues(
+    ctx: typer.Context,
+    manifest: ManifestOpt = None,
+    category: CategoryOpt = None,
+    mirror: MirrorOpt = None,
+    write: Annotated[bool, typer.Option(
+        "--write", help="Put each index's copy first in the list's urls (your own list; "
+                        "the other URLs stay after it).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")
+                       ] = False,
+) -> None:
+    """Compare the list's venue PDFs with the venues' own open indexes (CVF, NeurIPS,
+    ICLR 2024+, PMLR, ECVA): per reference, the copy the index links and whether the
+    list has it. Edits nothing without --write. Exit 0 when every reference agrees (or
+    was written), 1 when some differ or an index could not be read."""
+    import json
+
+    from sora_refs.bibliography.resolvers.venues import VenueFinder
+    from sora_refs.bibliography.venue_check import compare
+    from sora_refs.net.mirrors import parse_mirrors
+    from sora_refs.readinglist import editing
+
+    path = own_manifest(ctx, manifest, "venues --write") if write else None
+    m = load_for(ctx, manifest)
+    finder = VenueFinder(parse_mirrors(mirror or []),
+                         progress=lambda message: warn(f"… {message}"))
+    try:
+        checks = compare(m.select(category=category), finder)
+    finally:
+        finder.close()
+    changes = {c.ref.n: c.proposed for c in checks if c.proposed}
+    if as_json:
+        write_out(json.dumps({"references": [c.as_dict() for c in checks],
+                              "unavailable": finder.unavailable,
+                              "requests": finder.requests}, indent=2) + "\n")
+    else:
+        from sora_refs.cli.reports import venue_view
+
+        print_view(venue_view(checks, finder.unavailable, view_width()))
+    if write and changes and path is not None:
+        text = path.read_text(encoding="utf-8")
+        editing.write_manifest(path, editing.set_urls(path, text, changes))  # type: ignore[arg-type]
+        warn(f"Put the venue copy first for {len(changes)} reference(s) in {path}.")
+        changes = {}
+    if changes or any(c.state == "unavailable" for c in checks):
+        raise typer.Exit(1)
+
+
 def refuse_existing(path: Path) -> None:
     """init never overwrites: a folder or a file at ``path`` is refused, said as such."""
     if path.is_dir():
@@ -239,7 +297,7 @@ def _init_report(result: Any, source: str, path: Path, as_json: bool, dry_run: b
         else:
             warn(json.dumps(report, ensure_ascii=False))
         return
-    from sora_refs.cli.render import init_view
+    from sora_refs.cli.reports import init_view
 
     if dry_run:
         stderr_console().print(init_view(result, None, stderr_console().width))

@@ -137,13 +137,15 @@ def fitted(cols: Sequence[Col], rows: Sequence[Sequence[Any]], width: int,
     table = Table(box=box.SIMPLE_HEAD, header_style="bold", **table_kw)
     for i in chosen:
         options = {k: v for k, v in cols[i].options.items() if k != "ratio"}
+        if "ratio" in cols[i].options:  # cut to fit below: one line each, never wrapped
+            options.update(no_wrap=True, overflow="ellipsis")
         table.add_column(cols[i].header, **options)
     ratios = {i: cols[i].options.get("ratio", 0) for i in chosen}
     longest = {i: max([len(cols[i].header), *(_cell_width(row[i]) for row in rows)])
                for i in chosen}
     # Each column pads one space each side; the box draws one between columns and one
     # at each edge.
-    fixed = sum(min(cols[i].need, longest[i]) + 2 for i in chosen if not ratios[i])
+    fixed = sum(longest[i] + 2 for i in chosen if not ratios[i])
     left = width - 2 - (len(chosen) - 1) - fixed - 2 * sum(1 for i in chosen if ratios[i])
     share = max(0, left) / max(1, sum(ratios.values()))
     room = {i: min(longest[i], max(8, int(share * ratios[i]))) if ratios[i]
@@ -265,7 +267,7 @@ def verify_view(items: Sequence[Any], dest: str, width: int = 100) -> Renderable
     for it in items:
         counts[it.status] = counts.get(it.status, 0) + 1
         label: Any = (Fit(printable(it.ref.title)) if it.ref
-                      else _fit(_shown(it.path, dest)))
+                      else fit_path(_shown(it.path, dest)))
         rows.append([str(it.ref.n) if it.ref else "", label,
                      text(it.status, style=STATUS_STYLE.get(it.status, "")),
                      human_bytes(it.bytes), str(it.pages) if it.pages else "—"])
@@ -278,7 +280,7 @@ def verify_view(items: Sequence[Any], dest: str, width: int = 100) -> Renderable
     return Group(table, *notes) if notes else table
 
 
-def _fit(path: str, after: str = "") -> Fit:
+def fit_path(path: str, after: str = "") -> Fit:
     """A cell that shortens ``path`` in its middle to the column's width."""
     return Fit(printable(path), middle, printable(after))
 
@@ -307,9 +309,9 @@ def import_view(results: Sequence[Any], dest: str, width: int = 100) -> Renderab
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
         filed = r.status in ("imported", "moved", "would-import") and r.path
-        where: Any = (_fit(_shown(r.path, dest), f"; {r.detail}" if r.detail else "")
+        where: Any = (fit_path(_shown(r.path, dest), f"; {r.detail}" if r.detail else "")
                       if filed else printable(r.detail))
-        rows.append([_fit(str(r.input)),
+        rows.append([fit_path(str(r.input)),
                      text(r.status, style=STATUS_STYLE.get(r.status, "")),
                      str(r.ref.n) if r.ref else "", r.method or "", where])
     table = fitted(cols, rows, width, title=middle(f"sora-refs import → {dest}", width))
@@ -341,52 +343,4 @@ def check_view(results: Sequence[Any]) -> RenderableType:
                                      (0, 0, 0, 3)))
     agree = sum(1 for c in results if c.status == "agrees")
     table.caption = f"{plural(len(results), 'reference')} with an arXiv id: {agree} agree"
-    return Group(table, *notes) if notes else table
-
-
-def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType:
-    """The report of `init --from`: one row per reference, then the counts."""
-    style = {"resolved": "green", "ambiguous": "yellow", "unresolved": "bold red"}
-    cols = [
-        Col("#", 3, 9, {"justify": "right", "no_wrap": True}),
-        Col("As printed", 24, 8, {"ratio": 3}),
-        Col("Status", 10, 10, {"no_wrap": True}),
-        Col("How", 12, 3, {"no_wrap": True}),
-        Col("arXiv / URL", 12, 6, {"ratio": 2, "no_wrap": True}),
-        Col("Category", 18, 5, {"ratio": 2, "no_wrap": True}),
-    ]
-    rows: list[list[Any]] = []
-    for r in result.rows:
-        where = r.arxiv or r.url or "—"
-        rows.append([str(r.n), Fit(printable(r.printed)),
-                     text(r.status, style=style[r.status]),
-                     r.how or "", _fit(where), _fit(r.category.rsplit("/", 1)[-1])])
-    table = fitted(cols, rows, width, title=middle(
-        f"sora-refs init --from {result.source}" + (f" → {path}" if path else ""), width))
-    counts = {s: sum(r.status == s for r in result.rows) for s in style}
-    how = {h: sum(r.how == h for r in result.rows) for h in ("id in text", "title search")}
-    table.caption = (f"{plural(len(result.rows), 'reference')}: {counts['resolved']} resolved "
-                     f"({how['id in text']} by an id in the text, {how['title search']} by "
-                     f"title), {counts['ambiguous']} ambiguous, {counts['unresolved']} "
-                     f"unresolved; {result.requests} arXiv requests, {result.cached} answered "
-                     f"from the cache; {result.seconds:.1f} s")
-    venue = [r for r in result.rows if r.venue == "found"]
-    asked = sum(result.venue_requests.values())
-    if venue or asked or result.venue_cached:
-        table.caption += (f"; {plural(len(venue), 'venue copy', 'venue copies')} "
-                          f"({plural(asked, 'index request')}, {result.venue_cached} from the "
-                          "cache)")
-    notes: list[RenderableType] = [text(n, style="yellow") for n in result.notes]
-    for host, said in result.unavailable.items():
-        notes.append(text(f"{host} was unavailable: it {said}. Its venue copies are left out; "
-                          "arXiv's are listed. Run again later (answers already read are "
-                          "cached), or point --mirror at a copy.", style="yellow"))
-    from rich.padding import Padding
-
-    for r in result.rows:
-        if r.status != "resolved":
-            notes.append(text(f"{r.n}. {r.printed}", style="bold"))
-            for line in [r.reason, *r.candidates]:
-                if line:
-                    notes.append(Padding(text(line), (0, 0, 0, 3)))
     return Group(table, *notes) if notes else table

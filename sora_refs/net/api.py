@@ -27,9 +27,8 @@ if TYPE_CHECKING:
 
 
 class ApiError(SoraRefsError):
-    """An API could not be reached, or answered with an error or too much."""
-
-    exit_code = 2
+    """An API could not be reached, or answered with an error or too much: the job
+    could not be done (exit 1, as for a download that fails), not bad input."""
 
 
 def get_bounded(client: httpx.Client, url: str, headers: dict[str, str] | None = None,

@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sora_refs.errors import UsageError
 from sora_refs.readinglist.manifest import Manifest, parse_manifest
@@ -280,3 +280,44 @@ def write_manifest(path: Path, text: str) -> Manifest:
         if me == 0 and (st.st_uid, st.st_gid) != (0, 0):
             os.chown(path, st.st_uid, st.st_gid)
     return manifest
+
+
+def set_urls(path: Path, text: str, changes: dict[int, Sequence[str]]) -> str:
+    """``text`` with the ``urls`` of the references numbered in ``changes`` replaced,
+    everything else (comments, blank lines, key order, the list's style) as it was.
+
+    Raises:
+        UsageError: a reference has no ``urls`` list to replace.
+    """
+    import yaml
+
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    spans: list[tuple[int, int, str]] = []
+    for item in _reference_nodes(root):
+        fields = {k.value: v for k, v in item.value}
+        n = getattr(fields.get("n"), "value", None)
+        if not (isinstance(n, str) and n.isdigit() and int(n) in changes):
+            continue
+        node = fields.get("urls")
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise UsageError(f"{path}: reference {n} has no urls list to change.")
+        urls = [_yaml_value(u) for u in changes[int(n)]]
+        if node.flow_style:
+            new = "[" + ", ".join(urls) + "]"
+        else:
+            pad = " " * node.start_mark.column
+            new = ("\n" + pad).join(f"- {u}" for u in urls)
+        spans.append((node.start_mark.index, _last_leaf_end(node), new))
+    for start, end, new in sorted(spans, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def _reference_nodes(root: object) -> list[Any]:
+    import yaml
+
+    if isinstance(root, yaml.MappingNode):
+        for k, v in root.value:
+            if k.value == "references" and isinstance(v, yaml.SequenceNode):
+                return [i for i in v.value if isinstance(i, yaml.MappingNode)]
+    return []

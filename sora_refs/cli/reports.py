@@ -1,0 +1,90 @@
+"""The reports of the commands that read bibliographies and indexes: ``init --from``
+(what each printed reference became) and ``venues`` (a list against the venues' own
+indexes). Built from the same table parts as :mod:`sora_refs.cli.render`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Group, RenderableType
+
+from sora_refs.cli.render import Col, Fit, fit_path, fitted
+from sora_refs.cli.screen import text
+from sora_refs.text import middle, plural, printable
+
+
+def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType:
+    """The report of `init --from`: one row per reference, then the counts."""
+    style = {"resolved": "green", "ambiguous": "yellow", "unresolved": "bold red"}
+    cols = [
+        Col("#", 3, 9, {"justify": "right", "no_wrap": True}),
+        Col("As printed", 24, 8, {"ratio": 3}),
+        Col("Status", 10, 10, {"no_wrap": True}),
+        Col("How", 12, 3, {"no_wrap": True}),
+        Col("arXiv / URL", 12, 6, {"ratio": 2, "no_wrap": True}),
+        Col("Category", 18, 5, {"ratio": 2, "no_wrap": True}),
+    ]
+    rows: list[list[Any]] = []
+    for r in result.rows:
+        where = r.arxiv or r.url or "—"
+        rows.append([str(r.n), Fit(printable(r.printed)),
+                     text(r.status, style=style[r.status]),
+                     r.how or "", fit_path(where), fit_path(r.category.rsplit("/", 1)[-1])])
+    table = fitted(cols, rows, width, title=middle(
+        f"sora-refs init --from {result.source}" + (f" → {path}" if path else ""), width))
+    counts = {s: sum(r.status == s for r in result.rows) for s in style}
+    how = {h: sum(r.how == h for r in result.rows) for h in ("id in text", "title search")}
+    table.caption = (f"{plural(len(result.rows), 'reference')}: {counts['resolved']} resolved "
+                     f"({how['id in text']} by an id in the text, {how['title search']} by "
+                     f"title), {counts['ambiguous']} ambiguous, {counts['unresolved']} "
+                     f"unresolved; {result.requests} arXiv requests, {result.cached} answered "
+                     f"from the cache; {result.seconds:.1f} s")
+    venue = [r for r in result.rows if r.venue == "found"]
+    asked = sum(result.venue_requests.values())
+    if venue or asked or result.venue_cached:
+        table.caption += (f"; {plural(len(venue), 'venue copy', 'venue copies')} "
+                          f"({plural(asked, 'index request')}, {result.venue_cached} from the "
+                          "cache)")
+    notes: list[RenderableType] = [text(n, style="yellow") for n in result.notes]
+    for host, said in result.unavailable.items():
+        notes.append(text(f"{host} was unavailable: it {said}. Its venue copies are left out; "
+                          "arXiv's are listed. Run again later (answers already read are "
+                          "cached), or point --mirror at a copy.", style="yellow"))
+    from rich.padding import Padding
+
+    for r in result.rows:
+        if r.status != "resolved":
+            notes.append(text(f"{r.n}. {r.printed}", style="bold"))
+            for line in [r.reason, *r.candidates]:
+                if line:
+                    notes.append(Padding(text(line), (0, 0, 0, 3)))
+    return Group(table, *notes) if notes else table
+
+
+_VENUE_STYLE = {"agrees": "green", "listed later": "yellow", "differs": "bold red",
+                "missing": "magenta", "not in index": "", "unavailable": "red", "no index": "dim"}
+
+
+def venue_view(checks: Sequence[Any], unavailable: dict[str, str],
+               width: int = 100) -> RenderableType:
+    """`sora-refs venues`: each reference's venue copy against its venue's index."""
+    cols = [Col("#", 3, 9, {"justify": "right", "no_wrap": True}),
+            Col("Title", 24, 10, {"ratio": 2}),
+            Col("Venue copy", 12, 9, {"no_wrap": True}),
+            Col("The index links", 24, 8, {"ratio": 3, "no_wrap": True})]
+    rows = [[str(c.ref.n), Fit(printable(c.ref.title)),
+             text(c.state, style=_VENUE_STYLE.get(c.state, "")),
+             fit_path(c.index_pdf or c.detail or "—")] for c in checks]
+    table = fitted(cols, rows, width, title="sora-refs venues (the venues' open indexes)")
+    counts = {s: sum(c.state == s for c in checks) for s in _VENUE_STYLE}
+    table.caption = (f"{plural(len(checks), 'reference')} at a venue with an index: " +
+                     ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    notes: list[RenderableType] = [
+        text(f"{host} was unavailable: it {said}.", style="yellow")
+        for host, said in unavailable.items()]
+    changed = [c for c in checks if c.proposed]
+    if changed:
+        notes.append(text(f"{plural(len(changed), 'reference')} would get the index's copy "
+                          "first: run again with --write to change your list.", style="bold"))
+    return Group(table, *notes) if notes else table
