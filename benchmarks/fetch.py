@@ -111,6 +111,36 @@ def run_curl(web: Web, urls: list[str], dest: Path, per_host: int) -> float:
     return time.perf_counter() - start
 
 
+def aria2_configs(connections: int) -> list[tuple[int, int]]:
+    """(-j, -x) pairs whose product is ``connections``: 8 -> (8,1) (4,2) (2,4) (1,8)."""
+    return [(connections // x, x) for x in (1, 2, 4, 8) if connections % x == 0
+            and connections // x >= 1]
+
+
+def run_aria2c(web: Web, urls: list[str], dest: Path, jobs: int, split: int,
+               per_host: bool) -> float:
+    """aria2c with ``-j jobs -x split -s split``; ``per_host``: one aria2c per host (the
+    suite's per-host limit, as for curl), else one for all (a global cap)."""
+    dest.mkdir(parents=True)
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for i, url in enumerate(urls):
+        groups.setdefault(urlsplit(url).netloc if per_host else "all", []).append((i, url))
+    start = time.perf_counter()
+    procs = []
+    for name, items in groups.items():
+        listing = dest / f".{name}.txt"
+        listing.write_text("".join(f"{local(web, u)}\n  out={i}.pdf\n" for i, u in items))
+        procs.append(subprocess.Popen(
+            ["aria2c", "--quiet", "-i", str(listing), "-d", str(dest), "-j", str(jobs),
+             "-x", str(split), "-s", str(split), "--min-split-size=1M",
+             "--max-connection-per-server", str(split), "--file-allocation=none",
+             "--allow-overwrite=true", "--auto-file-renaming=false", "--check-certificate=false",
+             "--console-log-level=error", "--summary-interval=0"]))
+    if any(p.wait() != 0 for p in procs):
+        raise SystemExit("aria2c failed")
+    return time.perf_counter() - start
+
+
 def lower_bound(sizes: dict[str, int], per_host: int, latency: float, bandwidth: float,
                 whole_files: bool = False) -> float:
     """The fastest the per-host limits allow: per host, its bytes over (connections x

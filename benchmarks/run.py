@@ -83,6 +83,10 @@ def section_fetch(args: argparse.Namespace, rows: list[tuple[str, str, str]]) ->
                 warm_requests.append(len(web.requests()) - before)
                 times["seq"].append(cold.run_sequential(web, urls, t / "seq"))
                 times["curl"].append(cold.run_curl(web, urls, t / "curl", args.per_host))
+                if ARIA2:
+                    for j, x in cold.aria2_configs(args.per_host):
+                        times.setdefault(f"aria2c -j {j} -x {x}", []).append(cold.run_aria2c(
+                            web, urls, t / f"aria-{j}-{x}", j, x, per_host=True))
         # Resume: stop a cold fetch once half the bytes are through, then run it again.
         total = sum(sizes.values())
         with tempfile.TemporaryDirectory() as tmp:
@@ -108,15 +112,73 @@ def section_fetch(args: argparse.Namespace, rows: list[tuple[str, str, str]]) ->
     s, q, c = (statistics.median(times[k]) for k in ("sora", "seq", "curl"))
     rows += [
         ("cold fetch, 32 papers", f"{s:.2f} s", f"{total / 1e6:.0f} MB from 6 hosts"),
-        ("  sequential urlretrieve loop", f"{q:.2f} s", f"sora-refs {q / s:.1f}x faster"),
-        ("  curl --parallel, per host", f"{c:.2f} s", f"sora-refs takes {s / c:.2f}x its time"),
-        ("  per-host lower bound", f"{bound:.2f} s", f"sora-refs takes {s / bound:.2f}x it"),
+        ("  sequential urlretrieve loop", f"{q:.2f} s", ratio(q, s, "sora-refs {r:.1f}x faster")),
+        ("  curl --parallel, per host", f"{c:.2f} s",
+         ratio(s, c, "sora-refs takes {r:.2f}x its time")),
+        *_aria2_rows(times, s, "per host"),
+        ("  per-host lower bound", f"{bound:.2f} s",
+         ratio(s, bound, "sora-refs takes {r:.2f}x it")),
         ("  the same, one connection per file", f"{whole:.2f} s",
-         f"sora-refs takes {s / whole:.2f}x it"),
+         ratio(s, whole, "sora-refs takes {r:.2f}x it")),
         ("warm re-run (all present)", f"{statistics.median(warm):.2f} s",
          f"{max(warm_requests)} HTTP requests"),
         ("resume after Ctrl-C at half", f"{resumed_bytes / 1e6:.0f} MB",
          f"{resumed_bytes / total:.2f}x the library's size"),
+    ]
+
+
+ARIA2 = shutil.which("aria2c") is not None
+# Below this many seconds a ratio is start-up noise (a --quick run): none is printed.
+MEANINGFUL = 0.5
+
+
+def ratio(a: float, b: float, text: str) -> str:
+    if min(a, b) < MEANINGFUL:
+        return "too short to compare (--quick)"
+    return text.format(r=a / b)
+
+
+def _aria2_rows(times: dict[str, list[float]], s: float, setting: str
+                ) -> list[tuple[str, str, str]]:
+    """aria2c's best configuration, and the others, beside sora-refs."""
+    runs = {k: statistics.median(v) for k, v in times.items() if k.startswith("aria2c")}
+    if not runs:
+        return [(f"  aria2c, {setting}", "skipped", "aria2c is not installed (apt: aria2)")]
+    best = min(runs, key=runs.__getitem__)
+    others = ", ".join(f"{k.removeprefix('aria2c ')} {v:.2f} s" for k, v in runs.items()
+                       if k != best)
+    return [(f"  aria2c, {setting}, best: {best.removeprefix('aria2c ')}", f"{runs[best]:.2f} s",
+             ratio(s, runs[best], "sora-refs takes {r:.2f}x its time")),
+            ("    its other configurations", "", others)]
+
+
+def section_eight(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> None:
+    """Issue 21's setting: 8 connections in all, whatever the hosts."""
+    manifest = load_manifest(ROOT / "refs.yaml")
+    web = Web()
+    conns = 8
+    try:
+        sizes = cold.serve(web, manifest, args.scale, args.latency, args.bandwidth)
+        urls = [r.urls[0] for r in manifest.references]
+        times: dict[str, list[float]] = {"sora": []}
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                t = Path(tmp)
+                times["sora"].append(cold.run_sora(web, t / "sora", conns, conns))
+                if ARIA2:
+                    for j, x in cold.aria2_configs(conns):
+                        times.setdefault(f"aria2c -j {j} -x {x}", []).append(cold.run_aria2c(
+                            web, urls, t / f"aria-{j}-{x}", j, x, per_host=False))
+    finally:
+        web.stop()
+    s = statistics.median(times["sora"])
+    bound = sum(sizes.values()) / (conns * args.bandwidth) + args.latency
+    rows += [
+        (f"cold fetch, {conns} connections in all", f"{s:.2f} s",
+         f"--jobs {conns} --per-host {conns}"),
+        *_aria2_rows(times, s, f"{conns} in all"),
+        (f"  bound: bytes over {conns} connections", f"{bound:.2f} s",
+         ratio(s, bound, "sora-refs takes {r:.2f}x it")),
     ]
 
 
@@ -187,11 +249,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes, one run: a smoke test")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--only", choices=["fetch", "startup", "memory", "scale"],
+    ap.add_argument("--only", choices=["fetch", "eight", "startup", "memory", "scale"],
                     help="run one section")
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="paper sizes as a fraction of the real ones (0.2: issue 21's 59 MB)")
     args = ap.parse_args()
     args.latency, args.bandwidth, args.per_host, args.jobs = 0.08, 4e6, 4, 24
-    args.scale, args.startup_runs, args.big_mb = 1.0, 11, 500
+    args.startup_runs, args.big_mb = 11, 500
     args.scale_sizes, args.fetch_scale = [2000, 10000], 2000
     if args.quick:
         args.runs, args.scale, args.startup_runs, args.big_mb = 1, 0.002, 1, 2
@@ -199,8 +263,8 @@ def main() -> None:
         args.scale_sizes, args.fetch_scale = [50], 20
 
     rows: list[tuple[str, str, str]] = []
-    sections = {"fetch": section_fetch, "startup": section_startup, "memory": section_memory,
-                "scale": section_scale}
+    sections = {"fetch": section_fetch, "eight": section_eight, "startup": section_startup,
+                "memory": section_memory, "scale": section_scale}
     for name, section in sections.items():
         if args.only in (None, name):
             section(args, rows)

@@ -288,3 +288,96 @@ def test_the_bundled_list_agrees_with_the_indexes_and_is_never_edited(runner, ve
     assert {r["state"] for r in json.loads(result.stdout)["references"]} == {"agrees"}
     refused = runner.invoke(app, ["venues", "--write", *venues.mirrors()])
     assert refused.exit_code == 2 and "bundled refs.yaml" in refused.output
+
+
+# ---------------------------------------------------------------- a real paper's PDF
+
+REAL_PDFS = SHARED / "realpdfs"
+
+
+@pytest.mark.skipif(not (REAL_PDFS / "2112.10752.pdf").exists(), reason="../shared is absent")
+def test_a_real_pdfs_citations_find_their_venue_copies(runner, tmp_path) -> None:
+    """LDM's 109 references as its PDF prints them: every one cited at CVPR, ICCV,
+    NeurIPS, ICML or ECCV in a year with an index finds its copy, none a wrong one. The
+    indexes are built from what the PDF's entries say (the test is of reading venue,
+    year and first author off real text, and of the URL rules), with decoys beside."""
+    from types import SimpleNamespace
+    from urllib.parse import urlsplit
+
+    from sora_refs.bibliography.citations import extract, merge_duplicates
+    from sora_refs.bibliography.source import read_source
+    from tests.httpserver import Host
+    from tests.venue_standins import cvf_listing, ecva_page, neurips_index, pmlr_citeproc
+
+    src = REAL_PDFS / "2112.10752.pdf"
+    cites = merge_duplicates(extract(read_source(str(src), [], lambda: None, lambda m: None)))
+    groups: dict[tuple[str, int], list] = {}
+    for c in cites:
+        venue = venue_of(c.venue)
+        if venue and c.year and c.authors and c.title:
+            groups.setdefault((venue, c.year), []).append(c)
+    module = {"CVPR": cvf, "ICCV": cvf, "WACV": cvf, "NeurIPS": neurips, "ICML": pmlr,
+              "ECCV": ecva, "ICLR": neurips, "AISTATS": pmlr, "UAI": pmlr, "COLT": pmlr}
+    hosts: dict[str, Host] = {}
+    expected: dict[str, str] = {}  # printed title -> the venue URL the index links
+    ecva_years: dict[int, list] = {}
+    for (venue, year), group in groups.items():
+        url = module[venue].index_url(venue, year)
+        if url is None:
+            continue
+        site = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+        host = hosts.setdefault(site, Host(urlsplit(url).hostname or site))
+        refs = [SimpleNamespace(title=c.title, authors=tuple(c.authors)) for c in group]
+        decoy = SimpleNamespace(title=group[0].title, authors=("Zed Decoy",))
+        path = urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
+        if module[venue] is cvf:
+            hrefs = [f"/content/{venue}{year}/papers/P{i}_{venue}_{year}_paper.pdf"
+                     for i in range(len(refs) + 1)]
+            host.add(path, cvf_listing(list(zip([*refs, decoy], hrefs, strict=True)), 2023),
+                     content_type="text/html")
+            links = [f"{site}{h}" for h in hrefs]
+        elif module[venue] is neurips:
+            hrefs = [f"/paper_files/paper/{year}/hash/{i:032x}-Abstract.html"
+                     for i in range(len(refs) + 1)]
+            host.add(path, neurips_index(list(zip([*refs, decoy], hrefs, strict=True)), 2020),
+                     content_type="text/html")
+            links = [f"{site}/paper_files/paper/{year}/file/{i:032x}-Paper.pdf"
+                     for i in range(len(refs) + 1)]
+        elif module[venue] is pmlr:
+            links = [f"{site}/v1/p{year}{i}/p{year}{i}.pdf" for i in range(len(refs) + 1)]
+            host.add(path, pmlr_citeproc(list(zip([*refs, decoy], links, strict=True)), 1),
+                     content_type="text/yaml")
+        else:
+            links = [f"{site}/papers/eccv_{year}/papers_ECCV/papers/{i:05d}.pdf"
+                     for i in range(len(refs) + 1)]
+            ecva_years[year] = list(zip([*refs, decoy],
+                                        [u.removeprefix(site + "/") for u in links],
+                                        strict=True))
+            host.add(path, ecva_page(ecva_years), content_type="text/html")
+        for c, link in zip(group, links, strict=False):
+            expected.setdefault(c.title, link)
+    try:
+        mirrors = ["--mirror", "https://export.arxiv.org=http://127.0.0.1:9"]
+        for site, host in hosts.items():
+            mirrors += ["--mirror", f"{site}={host.url}"]
+        out = tmp_path / "ldm.yaml"
+        result = runner.invoke(app, ["init", str(out), "--from", str(src), "--delay", "0",
+                                     "--json", *mirrors])
+        assert result.exit_code == 1, result.output  # arXiv is offline here
+        made = load_manifest(out)
+        venue_hosts = {urlsplit(s).hostname for s in hosts}
+        found = wrong = 0
+        for ref in made.references:
+            first = ref.urls[0] if ref.urls else ""
+            if urlsplit(first).hostname in venue_hosts:
+                if first in expected.values():
+                    found += 1
+                else:
+                    wrong += 1
+        assert wrong == 0
+        assert len(expected) >= 20 and found == len(expected), (found, len(expected))
+        index_urls = {module[v].index_url(v, y) for (v, y) in groups} - {None}
+        assert sum(len(h.log) for h in hosts.values()) == len(index_urls)  # one each
+    finally:
+        for h in hosts.values():
+            h.stop()
