@@ -64,6 +64,19 @@ def arxiv_base(identifier: str) -> str:
     return re.sub(r"v\d+$", "", identifier)
 
 
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/(.+?)(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
+
+
+def arxiv_in(handle: str) -> str:
+    """The arXiv id (no version) a person gave: '1706.03762v5', 'arXiv:1706.03762',
+    'https://arxiv.org/abs/1706.03762', '.../pdf/1706.03762v7.pdf'; "" when none."""
+    text = handle.strip()
+    text = text[6:] if text.lower().startswith("arxiv:") else text
+    m = _ARXIV_URL.search(text)
+    candidate = m.group(1) if m else text
+    return arxiv_base(candidate) if ARXIV_RE.match(candidate) else ""
+
+
 def arxiv_stamps(text: str) -> list[str]:
     """arXiv identifiers printed as margin stamps ("arXiv:1706.03762v5 [cs.CL] ...")."""
     return [m.group(1) for m in _STAMP_RE.finditer(text)]

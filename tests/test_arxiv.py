@@ -232,3 +232,15 @@ def test_entries_beyond_the_ones_asked_for_are_ignored(runner, web, real_manifes
     result = _check(runner, web, "--category", "llm")
     assert result.exit_code == 0
     assert [r["n"] for r in json.loads(result.stdout)] == [13, 14]
+
+
+def test_add_takes_an_arxiv_url_and_a_category_slug(runner, web, tmp_path) -> None:
+    """Issue 20: `add https://arxiv.org/abs/...` and slugs at any depth were refused."""
+    path = _copy_manifest(tmp_path)
+    _serve(web, feed([Paper("2301.00001", "A Paper", ["A B"], 2023)]))
+    result = runner.invoke(app, ["--manifest", str(path), "add",
+                                 "https://arxiv.org/pdf/2301.00001v2.pdf", "-c", "patches",
+                                 *web.mirror_args()])
+    assert result.exit_code == 0, result.output
+    new = load_manifest(path).references[-1]
+    assert new.arxiv == "2301.00001" and new.category == "data-processing/patches"

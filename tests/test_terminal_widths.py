@@ -80,3 +80,36 @@ def test_an_empty_papers_folder_adds_no_column(runner, tmp_path, monkeypatch) ->
     ("import", "Usage: sora-refs import [OPTIONS] PATH...\n")])
 def test_usage_lines_name_arguments_as_clis_do(runner, command, usage) -> None:
     assert usage in runner.invoke(app, [command, "--help"]).output
+
+
+@pytest.mark.parametrize(("handle", "n"), [
+    ("he", 17), ("wu", 9), ("ha", 3), ("Attention Is All You Need", 13),
+    ("attention is all you need", 13), ("https://arxiv.org/abs/1706.03762", 13),
+    ("https://arxiv.org/pdf/1706.03762v5", 13), ("arXiv:1706.03762v7", 13),
+    ("masked autoencoders", 17), ("https://cdn.openai.com/papers/dall-e-3.pdf", 30),
+    ("17", 17), ("he2022masked", 17)])
+def test_any_unique_handle_names_a_reference(runner, handle, n) -> None:
+    """Issue 20: `show he` and `show "Attention Is All You Need"` were refused."""
+    result = runner.invoke(app, ["show", handle, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n"] == n
+    assert runner.invoke(app, ["fetch", "--dry-run", "--json", handle]).exit_code == 0
+
+
+@pytest.mark.parametrize(("handle", "says"), [
+    ("diffusion", "fits 9 references"), ("ho2", "fits 2 references: 10 (ho2022imagen)"),
+    ("99", "No reference '99'"), ("https://arxiv.org/abs/2501.00001", "No reference")])
+def test_an_unclear_handle_names_the_candidates(runner, handle, says) -> None:
+    result = runner.invoke(app, ["show", handle])
+    assert result.exit_code == 2 and says in result.output
+
+
+def test_a_doi_names_a_reference(runner, tmp_path) -> None:
+    from tests.conftest import SMALL_MANIFEST
+
+    path = tmp_path / "m.yaml"
+    path.write_text(SMALL_MANIFEST.replace("    note: The first one.",
+                                           "    note: The first one.\n    doi: 10.1234/abc.5"))
+    for handle in ("10.1234/abc.5", "https://doi.org/10.1234/ABC.5", "doi:10.1234/abc.5"):
+        result = runner.invoke(app, ["-m", str(path), "show", handle, "--json"])
+        assert result.exit_code == 0 and json.loads(result.stdout)["n"] == 1, handle

@@ -91,16 +91,16 @@ def add(
     from sora_refs.bibliography.arxiv_api import fetch_records
     from sora_refs.net.mirrors import parse_mirrors
     from sora_refs.readinglist import editing
-    from sora_refs.text import ARXIV_RE, arxiv_base
+    from sora_refs.text import arxiv_base, arxiv_in
 
     path = own_manifest(ctx, manifest, "add")  # before asking arXiv anything
     m = load_for(ctx, manifest)
     wanted = []
     for raw in ids:
-        ident = raw.strip().removeprefix("arXiv:").removeprefix("arxiv:")
-        if not ARXIV_RE.match(ident):
-            raise UsageError(f"{raw!r} is not an arXiv id (expected e.g. 2212.09748).")
-        base = arxiv_base(ident)
+        base = arxiv_in(raw)
+        if not base:
+            raise UsageError(f"{raw!r} is not an arXiv id or URL (expected e.g. 2212.09748 "
+                             "or https://arxiv.org/abs/2212.09748).")
         for r in m.references:
             if r.arxiv and arxiv_base(r.arxiv) == base:
                 raise UsageError(f"arXiv:{base} is already reference {r.n} ({r.key}) in "

@@ -199,16 +199,23 @@ def _last_leaf_end(node: object) -> int:
 
 
 def require_category(manifest: Manifest, category: str) -> str:
-    """``category`` as an exact path of ``manifest``'s tree.
+    """``category`` as one path of ``manifest``'s tree: an exact path, or a slug at any
+    depth that names one category (as ``list`` and ``fetch`` take them).
 
     Raises:
-        UsageError: listing the valid paths.
+        UsageError: no such category, or a slug several categories share.
     """
     path = category.strip().strip("/")
-    if path not in {c.path for c in manifest.walk_categories()}:
-        known = ", ".join(c.path for c in manifest.walk_categories())
-        raise UsageError(f"unknown category {category!r}: give an exact path, one of {known}.")
-    return path
+    if path in {c.path for c in manifest.walk_categories()}:
+        return path
+    found = [c.path for c in manifest.walk_categories() if c.slug == path]
+    if len(found) == 1:
+        return found[0]
+    known = ", ".join(c.path for c in manifest.walk_categories())
+    if found:
+        raise UsageError(f"category {category!r} names {len(found)} categories "
+                         f"({', '.join(found)}): give the whole path.")
+    raise UsageError(f"unknown category {category!r}: give a slug or a path, one of {known}.")
 
 
 def add_from_arxiv(manifest: Manifest, records: Sequence[PaperRecord], category: str,

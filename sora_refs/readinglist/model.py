@@ -1,5 +1,6 @@
 """What a reading list is: its categories, its references, and the questions asked of
-them (select by category, year, venue or text; find one by number, key or arXiv id).
+them (select by category, year, venue or text; find one by any handle: number, key or
+its start, title words, arXiv id or URL, DOI).
 
 Plain frozen data classes, built by :mod:`.validate` from YAML or by :mod:`.cache`
 from its JSON copy.
@@ -7,13 +8,14 @@ from its JSON copy.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sora_refs.errors import UsageError
-from sora_refs.text import ARXIV_RE, arxiv_base
+from sora_refs.text import arxiv_base, arxiv_in
 
 
 @dataclass(frozen=True)
@@ -160,38 +162,69 @@ class Manifest:
         return found
 
     def find(self, ref: str) -> Reference:
-        """A reference by number, key, arXiv id (with or without version, 'arXiv:' or
-        not) or an unambiguous prefix of a key; keys match case-insensitively.
+        """A reference by any handle a person has at hand: its number, key (or a unique
+        start of it, two letters will do), arXiv id or URL (abs or pdf, any version),
+        DOI or doi.org link, one of its URLs, or its title (or words of it that only it
+        has). Keys, ids and titles match case-insensitively.
 
         Raises:
-            UsageError: no such reference (with the nearest keys), or a prefix that
-                fits several.
+            UsageError: no such reference (with the nearest keys), or a handle that
+                fits several (naming them).
         """
         want = ref.strip()
         low = want.lower().removeprefix("arxiv:")
         for r in self.references:
             if (want.isdigit() and r.n == int(want)) or r.key.lower() == low:
                 return r
-        if ARXIV_RE.match(low):
-            base = arxiv_base(low)
-            for r in self.references:
-                if r.arxiv and arxiv_base(r.arxiv).lower() == base:
-                    return r
-        if len(low) >= 3 and not want.isdigit():
-            hits = [r for r in self.references if r.key.lower().startswith(low)]
-            if len(hits) == 1:
-                return hits[0]
-            if len(hits) > 1:
-                raise UsageError(f"{want!r} fits {len(hits)} references: "
-                                 f"{', '.join(f'{r.n} ({r.key})' for r in hits[:6])}; give more "
-                                 "of the key or the number.")
+        if want.isdigit():
+            return self._missing(want, low)
+        ident = arxiv_in(want).lower()
+        if ident:
+            hits = [r for r in self.references if r.arxiv and arxiv_base(r.arxiv).lower()
+                    == ident]
+            return hits[0] if hits else self._missing(want, low)
+        doi = _doi_in(low)
+        if doi:
+            hits = [r for r in self.references if r.doi and r.doi.lower() == doi]
+            return hits[0] if hits else self._missing(want, low)
+        if "://" in low:
+            hits = [r for r in self.references
+                    if any(u.lower().rstrip("/") == low.rstrip("/") for u in r.urls)]
+            return hits[0] if hits else self._missing(want, low)
+        for handles in (self._by_key_start(low), self._by_title(want)):
+            if len(handles) == 1:
+                return handles[0]
+            if len(handles) > 1:
+                raise UsageError(f"{want!r} fits {len(handles)} references: "
+                                 f"{', '.join(f'{r.n} ({r.key})' for r in handles[:6])}; "
+                                 "give more of it, or the number.")
+        return self._missing(want, low)
+
+    def _by_key_start(self, low: str) -> list[Reference]:
+        return [r for r in self.references if r.key.lower().startswith(low)] \
+            if len(low) >= 2 else []
+
+    def _by_title(self, want: str) -> list[Reference]:
+        """The same title, else the references whose titles hold every word given."""
+        from sora_refs.text import normalise
+
+        words = normalise(want).split()
+        if not words:
+            return []
+        same = [r for r in self.references if normalise(r.title) == " ".join(words)]
+        if same:
+            return same
+        return [r for r in self.references
+                if set(words) <= set(normalise(r.title).split())]
+
+    def _missing(self, want: str, low: str) -> Reference:
         near = did_you_mean(low, [r.key for r in self.references])
         raise UsageError(
             f"No reference {want!r} in {self.path.name}.{near} Give a number "
             f"({self.references[0].n if self.references else 1}–"
-            f"{self.references[-1].n if self.references else 1}), a key such as "
-            f"{self.references[0].key if self.references else 'ho2020denoising'}, or an arXiv "
-            "id."
+            f"{self.references[-1].n if self.references else 1}), a key or its start such as "
+            f"{self.references[0].key[:4] if self.references else 'ho20'}, words of the "
+            "title, an arXiv id or URL, or a DOI."
         )
 
     def select(
@@ -239,3 +272,8 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 
 def _under(path: str, ancestor: str) -> bool:
     return path == ancestor or path.startswith(ancestor + "/")
+
+
+def _doi_in(low: str) -> str:
+    m = re.match(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", low)
+    return m.group(1) if m else ""
