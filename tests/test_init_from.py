@@ -336,3 +336,35 @@ def test_an_unreachable_api_still_writes_the_list_it_read(runner, tmp_path,
     vae = made.find("20")
     assert vae.arxiv == "1312.6114" and "not confirmed" in vae.note
     assert "https://arxiv.org/pdf/1312.6114" in vae.urls
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "biblatex"])
+def test_our_own_export_reads_back_as_the_same_list(runner, tmp_path, real_manifest,
+                                                    fmt) -> None:
+    """Issue 17: every `url` ending in .pdf came back as .pdf.pdf, and the groups were
+    dropped (every entry "Not cited in the text"). Offline here: nothing is looked up."""
+    bib = tmp_path / "sora.bib"
+    assert runner.invoke(app, ["export", "--format", fmt, "-o", str(bib)]).exit_code == 0
+    out = tmp_path / "back.yaml"
+    dead = ["--mirror", "https://export.arxiv.org=http://127.0.0.1:9"]
+    for site in ("https://openaccess.thecvf.com", "https://proceedings.neurips.cc",
+                 "https://proceedings.mlr.press", "https://www.ecva.net"):
+        dead += ["--mirror", f"{site}=http://127.0.0.1:9"]
+    result = runner.invoke(app, ["init", str(out), "--from", str(bib), *dead])
+    assert result.exit_code == 1, result.output  # offline: written, unresolved
+    back = load_manifest(out)
+    assert len(back.references) == len(real_manifest.references)
+
+    def groups(m) -> list[list[str]]:
+        by: dict[tuple[str, ...], list[int]] = {}
+        for r in m.references:
+            by.setdefault(tuple(c.en for c in m.category_chain(r.category)), []).append(r.n)
+        return sorted(sorted(v) for v in by.values())
+
+    assert groups(back) == groups(real_manifest)
+    for ref in real_manifest.references:
+        got = back.find(str(ref.n))
+        assert got.arxiv == ref.arxiv and got.urls[0] == ref.urls[0], (ref.n, got.urls)
+        assert not any(u.endswith(".pdf.pdf") for u in got.urls)
+        assert [c.en for c in back.category_chain(got.category)] == [
+            c.en for c in real_manifest.category_chain(ref.category)]

@@ -129,13 +129,16 @@ def derive(cites: list[Citation], body: str, fallback: str = "Introduction"
 
     Top level: the parent a sentence names, else the section heading where the
     citation is first cited (``fallback`` before the first heading); below it, the
-    phrase. Citations never cited in the text go under "Not cited in the text".
+    phrase. Citations never cited in the text go where the source files them (a BibTeX
+    file's groups), else under "Not cited in the text".
     """
     words = {w.lower() for w in re.findall(r"(?<=[a-z,;:] )([a-z][\w-]+)", body)}
     tree: dict[str, Node] = {}
     paths: dict[int, tuple[str, ...]] = {}
     for c in cites:
-        if not c.sentence:
+        if not c.sentence and c.filed:  # the source's own category (our own export)
+            top, phrase = c.filed[0], c.filed[1] if len(c.filed) > 1 else ""
+        elif not c.sentence:
             top, phrase = "Not cited in the text", ""
         else:
             parent, phrase = phrase_for(c, words)

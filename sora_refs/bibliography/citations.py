@@ -65,6 +65,8 @@ class Citation:
     sentence: str = ""                # the sentence where it is first cited (markers as [n])
     group: list[str] = field(default_factory=list)  # labels cited together there
     duplicates: list[str] = field(default_factory=list)  # other entries for the same work
+    filed: list[str] = field(default_factory=list)   # the category the source files it in
+    link: str = ""                    # the entry's own URL (a BibTeX url field)
 
 
 def extract(doc: Document) -> list[Citation]:
@@ -76,6 +78,8 @@ def extract(doc: Document) -> list[Citation]:
         cites.append(c)
     contexts = first_citations(doc.body)
     for c in cites:
+        c.filed = doc.filed.get(c.label, [])
+        c.link = doc.links.get(c.label, "")
         author_year = (f"ay:{c.authors[0].split()[-1].lower()}:{c.year}"
                        if c.authors and c.year else "")
         ctx = (contexts.get(c.label) or contexts.get(str(c.number))
@@ -116,9 +120,11 @@ def parse_entry(number: int, label: str, printed: str) -> Citation:
     """Read one printed entry: identifiers, then title, authors, year and venue."""
     text = " ".join(printed.split())
     for m in list(_SPLIT_URL.finditer(text)):
-        if not re.search(r"\.(pdf|html?)$", m.group(1), re.I):
-            # "https://cdn.openai.com/papers/dall-e-3 . pdf": one URL, printed in two.
-            text = text.replace(m.group(1), f"{m.group(1)}.{m.group(2).lower()}")
+        gap = m.group(0)[len(m.group(1)):-len(m.group(2))]
+        if gap != "." and not re.search(r"\.(pdf|html?)$", m.group(1), re.I):
+            # "https://cdn.openai.com/papers/dall-e-3 . pdf": one URL, printed in two (an
+            # unbroken "x.pdf" is left as it is: it was joined to "x.pdf.pdf").
+            text = text.replace(m.group(0), f"{m.group(1)}.{m.group(2).lower()}", 1)
     c = Citation(number, label, text.replace("\u2016", "").replace("  ", " ").strip())
     c.arxiv = list(dict.fromkeys(m.group(1) + (m.group(2) or "")
                                  for m in _ARXIV_IN_TEXT.finditer(text)))

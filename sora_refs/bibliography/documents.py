@@ -35,6 +35,10 @@ class Document:
     entries: list[tuple[str, str]]  # (label, printed text) in list order
     kind: str                    # html, markdown, text, pdf, bbl, bibtex
     notes: list[str] = field(default_factory=list)  # what could not be read, and why
+    # Per entry label, what the source itself files it under (a BibTeX file's JabRef
+    # groups or keywords, as sora-refs exports the mind map), and its own link.
+    filed: dict[str, list[str]] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- sources to documents
@@ -296,6 +300,8 @@ def bibtex_document(text: str) -> Document:
     braces is skipped, and the others kept)."""
     entries: list[tuple[str, str]] = []
     notes: list[str] = []
+    filed: dict[str, list[str]] = {}
+    links: dict[str, str] = {}
     for m in re.finditer(r"@(\w+)\s*[{(]\s*([^,\s]+)\s*,", text):
         kind = m.group(1).lower()
         if kind in ("comment", "string", "preamble"):
@@ -319,10 +325,16 @@ def bibtex_document(text: str) -> Document:
                                                fields.get("eprinttype", "")).lower():
             extra = f"arXiv:{fields['eprint']} " + extra
         entries.append((m.group(2), " \u2016 ".join(p for p in parts if p) + " " + extra))
+        names = [latex_to_text(g) for g in (fields.get("groups") or fields.get("keywords")
+                                            or "").split(",")]
+        if any(names):
+            filed[m.group(2)] = [n for n in names if n][:2]
+        if fields.get("url"):
+            links[m.group(2)] = fields["url"]
     if not entries:
         raise UsageError("the BibTeX file holds no entries that could be read" +
                          (f" ({notes[0]})." if notes else "."))
-    return Document("", "", entries, "bibtex", notes)
+    return Document("", "", entries, "bibtex", notes, filed, links)
 
 
 def _bib_name(name: str) -> str:

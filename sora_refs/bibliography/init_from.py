@@ -117,6 +117,8 @@ def _urls(c: Citation, ident: str | None, venue_pdf: str = "") -> list[str]:
 
     printed = [u for u in c.urls if "arxiv.org" not in u and URL_RE.match(u)]
     first = [venue_pdf] if venue_pdf and URL_RE.match(venue_pdf) else []
+    if c.link in printed:  # the entry's own link (a BibTeX url) before arXiv's
+        first.append(c.link)
     return list(dict.fromkeys(first + ([f"https://arxiv.org/pdf/{ident}"] if ident else [])
                               + printed))
 
@@ -145,6 +147,7 @@ def _entry(i: int, c: Citation, res: Resolution, category: str, taken: set[str],
     taken.add(key.lower())
     where = f"cited in “{_text(c.section)}”: " if c.section else "cited: "
     note = (where + shorten(_text(c.sentence), 220)) if c.sentence else \
+        f"filed under “{_text(' › '.join(c.filed))}” in the source" if c.filed else \
         "listed in the references; not cited in the text"
     if not read:
         note += " (no title could be read in the citation: the title is the text as printed)"
