@@ -173,3 +173,19 @@ def test_one_exit_code_rule_offline(runner, tmp_path, args) -> None:
     result = runner.invoke(app, [*argv, *dead])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
+
+
+def test_a_picture_or_a_table_is_refused_before_any_lookup(runner, tmp_path) -> None:
+    """Issue 17: `init --from tree.svg` or a README table was searched on arXiv."""
+    svg = tmp_path / "tree.svg"
+    assert runner.invoke(app, ["tree", "--svg", str(svg)]).exit_code == 0
+    table = tmp_path / "table.md"
+    table.write_text("| # | Title | Venue |\n|---|---|---|\n| 1 | Attention | NeurIPS |\n"
+                     "| 2 | World Models | arXiv |\n")
+    for source in (svg, table):
+        out = tmp_path / f"{source.stem}.yaml"
+        result = runner.invoke(app, ["init", str(out), "--from", str(source), "--mirror",
+                                     "https://export.arxiv.org=http://127.0.0.1:9"])
+        assert result.exit_code == 2, result.output
+        assert "does not read as a reference list" in result.output
+        assert "arXiv API" not in result.output and not out.exists()

@@ -11,6 +11,7 @@ flagged, so ``fetch`` still tries the URLs the citation gives.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -261,6 +262,7 @@ def run(source: str, title: str | None, mirrors: Sequence[Mirror], delay: float,
     if not cites:
         raise UsageError(f"found no reference list in {shown}: no numbered entries under a "
                          "'References' heading, and no entries to read.")
+    _must_read_as_citations(cites, shown)
     tree, paths = derive(cites, doc.body, fallback="Introduction")
     name = title or (f"{doc.title}: references" if doc.title else _name_of(shown))
 
@@ -293,6 +295,25 @@ def run(source: str, title: str | None, mirrors: Sequence[Mirror], delay: float,
     return Result(text, rows, shown, doc.kind, resolver.requests, resolver.cached,
                   time.monotonic() - started, doc.notes, stopped, interrupted,
                   venues.requests, venues.cached, venues.unavailable)
+
+
+def _reads_as_citation(c: Citation) -> bool:
+    """An entry a bibliography could hold: a year or an identifier, or a title of a few
+    words, and none of the markup of tables, pages and images (``|``, ``<``, ``{``)."""
+    if re.search(r"[|<>{}]", c.text):
+        return False
+    return bool(c.year or c.arxiv or c.dois or len(c.title.split()) >= 3)
+
+
+def _must_read_as_citations(cites: Sequence[Citation], shown: str) -> None:
+    """Refuse, before any lookup, a source that is not a bibliography (an SVG, a README's
+    table): it was searched on arXiv line by line."""
+    good = sum(map(_reads_as_citation, cites))
+    if good * 2 < len(cites):
+        raise UsageError(f"{shown} does not read as a reference list: of its "
+                         f"{len(cites)} entries, {good} look like citations (a title, a year "
+                         "or an identifier, no table or markup). Give a paper, its page, a "
+                         "BibTeX file or a plain list of citations.")
 
 
 def _name_of(source: str) -> str:
