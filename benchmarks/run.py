@@ -182,6 +182,49 @@ def section_eight(args: argparse.Namespace, rows: list[tuple[str, str, str]]) ->
     ]
 
 
+def section_init(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> None:
+    """init --from against the loopback arXiv and venue stand-ins (issues 17 and 18):
+    requests and seconds, on the Sora page and on a real paper's PDF when ../shared has
+    one. With arXiv's 3 s between requests a real run takes about 3 s per request more."""
+    import json
+
+    from tests import bibliographies as B
+    from tests.arxiv_standin import DECOYS, StandIn, papers_of
+    from tests.venue_standins import Venues
+
+    manifest = load_manifest(ROOT / "refs.yaml")
+    arxiv, venues = StandIn(papers_of(manifest) + DECOYS), Venues(manifest)
+    pdf = ROOT.parent / "shared" / "realpdfs" / "2112.10752.pdf"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            t = Path(tmp)
+            page = t / "sora.md"
+            page.write_text(B.sora_markdown(manifest), encoding="utf-8")
+            sources = [("the Sora page (Markdown)", page)]
+            if pdf.exists():
+                sources.append(("a real PDF (LDM, 109 references)", pdf))
+            for name, source in sources:
+                env = dict(ENV, SORA_REFS_CACHE=str(t / f"cache-{source.stem}"))
+                start = time.perf_counter()
+                out = subprocess.run(
+                    [sys.executable, "-m", "sora_refs", "init", str(t / f"{source.stem}.yaml"),
+                     "--from", str(source), "--delay", "0", "--json", *arxiv.mirrors(),
+                     *venues.mirrors()], cwd=ROOT, env=env, capture_output=True, text=True)
+                took = time.perf_counter() - start
+                report = json.loads(out.stdout)
+                refs = report["references"]
+                resolved = sum(r["status"] == "resolved" for r in refs)
+                copies = sum(r["venue_copy"] == "found" for r in refs)
+                asked = report["requests"]
+                rows.append((f"init --from {name}", f"{took:.2f} s",
+                             f"{len(refs)} references, {resolved} resolved, {copies} venue "
+                             f"copies; {asked} arXiv requests (+{3 * asked} s at arXiv's 3 s), "
+                             f"{sum(report['venue_requests'].values())} index requests"))
+    finally:
+        arxiv.stop()
+        venues.stop()
+
+
 def section_startup(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> None:
     times = startup.measure(args.startup_runs)
     base = statistics.median(times["python -c 'import typer'"])
@@ -249,7 +292,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes, one run: a smoke test")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--only", choices=["fetch", "eight", "startup", "memory", "scale"],
+    ap.add_argument("--only", choices=["fetch", "eight", "init", "startup", "memory", "scale"],
                     help="run one section")
     ap.add_argument("--scale", type=float, default=1.0,
                     help="paper sizes as a fraction of the real ones (0.2: issue 21's 59 MB)")
@@ -263,7 +306,8 @@ def main() -> None:
         args.scale_sizes, args.fetch_scale = [50], 20
 
     rows: list[tuple[str, str, str]] = []
-    sections = {"fetch": section_fetch, "eight": section_eight, "startup": section_startup,
+    sections = {"fetch": section_fetch, "eight": section_eight, "init": section_init,
+                "startup": section_startup,
                 "memory": section_memory, "scale": section_scale}
     for name, section in sections.items():
         if args.only in (None, name):
