@@ -20,10 +20,12 @@ from sora_refs.bibliography.citations import Citation, extract, merge_duplicates
 from sora_refs.bibliography.documents import pdf_document
 from sora_refs.bibliography.entries import title_and_authors
 from sora_refs.bibliography.init_from import build
-from sora_refs.readinglist.manifest import parse_manifest
+from sora_refs.cli import app
+from sora_refs.readinglist.manifest import load_manifest, parse_manifest
 from sora_refs.text import repair
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "realpdfs"
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="needs ../shared/realpdfs")
 
 NUMBERED = """Introduction
 Transformers [2] replaced recurrence [1, 3].
@@ -230,3 +232,65 @@ def test_the_real_papers_references_are_read(name: str) -> None:
             and c.year]
     assert len(good) >= 0.95 * len(cites), [c.text for c in cites if c not in good]
     assert not any(ch in c.title + " ".join(c.authors) for c in cites for ch in "´¨ﬁﬂ")
+
+
+# ---------------------------------------------------------------- mind maps of PDFs
+
+
+def test_pdf_heads_become_sections_and_paragraph_heads() -> None:
+    from sora_refs.bibliography.citations import first_citations
+    from sora_refs.bibliography.pdftext import pdf_headings
+
+    body = ("1. Introduction\nWe build on transformers [3].\n2. Related Work\n"
+            "Masked image encoding. Methods such as [4] learn by masking.\n"
+            "Figure 2. Example results [5].\n4.1. Main Properties\nAs in [6], we train.\n"
+            "1.1 We address the difficulty that\nDATA S E T S\n")
+    marked = pdf_headings(body)
+    assert "## Introduction" in marked and "## Related Work" in marked
+    assert "### Masked image encoding" in marked and "## Main Properties" in marked
+    assert "## Figure" not in marked and "## We address" not in marked
+    found = first_citations(marked)
+    assert found["3"][0] == "Introduction"
+    assert found["4"][0] == "Related Work › Masked image encoding"
+    assert found["6"][0] == "Main Properties"
+
+
+@pytest.mark.parametrize("title", ["82.3 82.6 83.1 - DINO", "75.4 80.1 83.0 86.8 81.2",
+                                   "20B parameters in 3.5 days", "In", "Recently",
+                                   "Millions of—often publicly inaccessible—labeled images"])
+def test_a_phrase_that_is_no_name_is_no_category(title: str) -> None:
+    from sora_refs.bibliography.categories import a_name
+
+    assert not a_name(title)
+
+
+def test_names_that_are_names_stay() -> None:
+    from sora_refs.bibliography.categories import a_name
+
+    for title in ("Generative adversarial networks", "Diffusion models", "MoCo v3",
+                  "Classification tasks", "Transformers"):
+        assert a_name(title), title
+
+
+@needs_real
+@pytest.mark.parametrize("name", ["2111.06377.pdf", "2112.10752.pdf", "1706.03762.pdf",
+                                  "1503.03585.pdf", "1502.04681.pdf"])
+def test_real_pdfs_give_mind_maps_a_person_would_keep(runner, tmp_path, name) -> None:
+    """Issue 17, item 6: MAE gave 33 categories, LDM 65, named "In", "Recently" and rows
+    of numbers; for 20 references or more: 3 to 16 leaves, at most a quarter alone."""
+    from sora_refs.bibliography.categories import a_name
+
+    out = tmp_path / "x.yaml"
+    runner.invoke(app, ["init", str(out), "--from", str(REAL / name), "--mirror",
+                        "https://export.arxiv.org=http://127.0.0.1:9"])
+    m = load_manifest(out)
+    assert len(m.references) >= 20
+    counts: dict[str, int] = {}
+    for r in m.references:
+        counts[r.category] = counts.get(r.category, 0) + 1
+    assert 3 <= len(counts) <= 16, counts
+    assert sum(1 for n in counts.values() if n == 1) * 4 <= len(m.references), counts
+    for cat in m.walk_categories():
+        if cat.depth:
+            assert a_name(cat.en), cat.en
+        assert sum(ch.isdigit() for ch in cat.en) * 4 < len(cat.en), cat.en

@@ -143,6 +143,8 @@ def derive(cites: list[Citation], body: str, fallback: str = "Introduction"
         else:
             parent, phrase = phrase_for(c, words)
             top = parent or c.section or fallback
+            if not parent and " › " in top:  # a paragraph head names the group
+                top, phrase = top.split(" › ", 1)
         key = top.lower()
         node = tree.setdefault(key, Node(_capital(top)))
         if phrase and phrase.lower() != key:
@@ -152,7 +154,55 @@ def derive(cites: list[Citation], body: str, fallback: str = "Introduction"
         else:
             node.refs.append(c.number)
             paths[c.number] = (node.title,)
+    _tidy(tree, paths, len(cites))
     return tree, paths
+
+
+# Words a category name does not start with: what is left of a sentence, not a name
+# ("Recently", "In", "Only similarity", "Proposes to predict discrete tokens").
+_FILLER = {"in", "on", "at", "recently", "only", "easily", "more", "most", "we", "our", "this",
+           "these", "that", "those", "using", "by", "with", "proposes", "removing", "such",
+           "other", "some", "many", "also", "however", "previous", "see", "e", "i", "it",
+           "millions", "thousands", "here", "there", "then", "thus", "which", "while", "even",
+           "when", "where", "if", "although", "because", "since", "as"}
+MAX_LEAVES = 16
+
+
+def a_name(title: str) -> bool:
+    """Whether a phrase reads as a category's name: a few words, letters not numbers
+    or table rows ("82.3 82.6 83.1 - DINO", "20B parameters"), not a sentence's start."""
+    words = title.split()
+    return (1 <= len(words) <= 6 and words[0].lower().strip(",") not in _FILLER
+            and sum(ch.isdigit() for ch in title) * 4 < len(title)
+            and re.search(r"[A-Za-z]{3}", title) is not None
+            and not re.search(r"[—–]|\d\.\d", title))
+
+
+def _tidy(tree: dict[str, Node], paths: dict[int, tuple[str, ...]], total: int) -> None:
+    """A tree a person keeps: sub-categories that are not names go into their parent;
+    for 20 references or more, the smallest sub-categories merge into their parents
+    until there are at most :data:`MAX_LEAVES` leaves and at most a quarter of the
+    references sit alone in one."""
+    def fold(node: Node, key: str) -> None:
+        child = node.children.pop(key)
+        node.refs.extend(child.refs)
+        for n in child.refs:
+            paths[n] = (node.title,)
+
+    for node in tree.values():
+        for key in [k for k, c in node.children.items() if not a_name(c.title)]:
+            fold(node, key)
+    if total < 20:
+        return
+    for size in (1, 2, 3):
+        groups = [g for node in tree.values() for g in (node, *node.children.values())
+                  if g.refs]
+        alone = sum(1 for g in groups if len(g.refs) == 1)
+        if len(groups) <= MAX_LEAVES and alone * 4 <= total:
+            return
+        for node in tree.values():
+            for key in [k for k, c in node.children.items() if len(c.refs) <= size]:
+                fold(node, key)
 
 
 def _capital(text: str) -> str:

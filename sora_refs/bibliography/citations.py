@@ -159,12 +159,16 @@ def first_citations(body: str) -> dict[str, tuple[str, str, list[str]]]:
     """For each label: the section heading and the sentence where it is first cited,
     with the labels cited together there (a marker group: '[1], [2], [3]')."""
     out: dict[str, tuple[str, str, list[str]]] = {}
-    section = ""
+    section = top = ""
     for block in re.split(r"\n\s*\n", body):
-        head = re.match(r"^\s*#{1,6}\s+(.+?)\s*$", block.strip().splitlines()[0]) \
+        head = re.match(r"^\s*(#{1,6})\s+(.+?)\s*$", block.strip().splitlines()[0]) \
             if block.strip() else None
         if head:
-            section = head.group(1).strip()
+            # "###": a paragraph head under the section ("Related Work › Diffusion").
+            if len(head.group(1)) >= 3 and top:
+                section = f"{top} › {head.group(2).strip()}"
+            else:
+                section = top = head.group(2).strip()
             block = "\n".join(block.strip().splitlines()[1:])
         text = " ".join(block.split())
         # "[1]–[3]" is a range; neighbouring markers are one group: "[1], [2]", "[1][2]".

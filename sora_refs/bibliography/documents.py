@@ -241,7 +241,11 @@ def _entries(tail: str) -> list[tuple[str, str]]:
 def pdf_document(text: str) -> Document:
     """The text of a paper (all pages): its References section, read entry by entry
     (:mod:`.pdftext`), and the body before it for where each is cited."""
-    from sora_refs.bibliography.pdftext import drop_running_heads, reference_entries
+    from sora_refs.bibliography.pdftext import (
+        drop_running_heads,
+        pdf_headings,
+        reference_entries,
+    )
 
     text = drop_running_heads(incoming(text))
     heads = list(_REFS_HEADING.finditer(text))
@@ -250,7 +254,7 @@ def pdf_document(text: str) -> Document:
                          "or 'Bibliography' on a line of its own).")
     start = heads[-1]
     body, tail = text[:start.start()], text[start.end():]
-    return Document("", body, reference_entries(tail), "pdf")
+    return Document("", pdf_headings(body), reference_entries(tail), "pdf")
 
 
 def bbl_document(text: str) -> Document:

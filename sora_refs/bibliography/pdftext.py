@@ -7,7 +7,8 @@ with page numbers and running heads between lines, back-references after entries
 ("2017. 1, 5, 26"), and appendices after the list. Numbered entries are taken in
 sequence (an entry starts only at the number that comes next), so a "10" page number
 or a numbered appendix heading never starts one; the list ends at the first heading
-after its last entry.
+after its last entry. The body before the list gets its section and paragraph heads
+marked (:func:`pdf_headings`), so references are filed by where the paper cites them.
 
 Every pattern is linear in its input: the text is untrusted.
 """
@@ -172,3 +173,52 @@ def paper_title(meta_title: str, page1: list[str]) -> str:
             break
     title = " ".join(" ".join(lines).split())
     return title if 2 <= len(title.split()) <= 30 else ""
+
+
+# A PDF's section heads as extraction gives them: "3. Approach", "4.1. Main Properties",
+# "Related Work"; and run-in paragraph heads, "Masking. Following ViT [16], we ...".
+_NUMBERED_HEAD = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+([A-Z][\w’'&/()-]*(?:[ \t]+"
+                            r"[\w’'&/()-]+){0,7})[ \t]*$")
+_NAMED_HEAD = re.compile(r"^(abstract|introduction|related work|background|preliminaries|"
+                         r"method|methods|approach|experiments|results|discussion|"
+                         r"conclusions?|limitations)[ \t]*$", re.IGNORECASE)
+_RUN_IN_HEAD = re.compile(r"^([A-Z][\w-]*(?:[ \t]+[\w-]+){0,5})\.[ \t]+(?=[A-Z])")
+_NOT_HEAD = re.compile(r"^(?:figure|fig|table|tab|algorithm|equation|eq|step|note)\b",
+                       re.IGNORECASE)
+
+
+_HEAD_ENDS_BADLY = {"a", "an", "the", "of", "that", "to", "and", "or", "is", "are", "for", "in",
+                    "with", "by", "on", "we"}
+
+
+def _heading_like(text: str) -> bool:
+    """A head, not a sentence's start or letter-spaced capitals: "Related Work", never
+    "We address the difficulty that" or "DATA S E T S"."""
+    words = text.split()
+    return (bool(words) and words[0].lower() not in ("we", "our", "this", "in", "it", "here")
+            and words[-1].lower() not in _HEAD_ENDS_BADLY
+            and sum(len(w) == 1 for w in words) < 2)
+
+
+def pdf_headings(body: str) -> str:
+    """The body with its section heads as Markdown headings (``##``) and run-in
+    paragraph heads as ``###``, so where a reference is cited reads as "Related Work ›
+    Masked image encoding" in a PDF as in a web page."""
+    out = []
+    for line in body.splitlines():
+        s = line.strip()
+        m = _NUMBERED_HEAD.match(s)
+        if m and not _NOT_HEAD.match(m.group(2)) and not s.endswith((".", ",")) \
+                and _heading_like(m.group(2)):
+            out += ["", f"## {m.group(2)}", ""]
+            continue
+        if _NAMED_HEAD.match(s):
+            out += ["", f"## {s}", ""]
+            continue
+        m = _RUN_IN_HEAD.match(s)
+        if m and not _NOT_HEAD.match(m.group(1)) and len(m.group(1)) >= 4 \
+                and _heading_like(m.group(1)):
+            out += ["", f"### {m.group(1)}", s[m.end():]]
+            continue
+        out.append(line)
+    return "\n".join(out)
