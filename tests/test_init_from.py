@@ -384,8 +384,18 @@ def _pairwise_f1(made, seed) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
+def _sora_sup(m) -> str:
+    """The page with its markers as superscripts: <sup>1</sup>, and linked ones."""
+    import re
+
+    html = B.sora_html(m)
+    html = re.sub(r'<a href="#citation-bottom-(\d)">\1</a>', r"<sup>\1</sup>", html)
+    return re.sub(r'(<a href="#citation-bottom-\d+">\d+</a>)', r"<sup>\1</sup>", html)
+
+
 @pytest.mark.parametrize(("name", "make"), [("sora.md", B.sora_markdown),
-                                            ("sora.html", B.sora_html)])
+                                            ("sora.html", B.sora_html),
+                                            ("sup.html", _sora_sup)])
 def test_the_sora_page_is_the_seeds_mind_map_in_every_form(runner, tmp_path, real_manifest,
                                                            name, make) -> None:
     """Issue 17: the HTML page (citations as <a href="#citation-bottom-N">N</a>) scored

@@ -101,7 +101,8 @@ def document(raw: bytes, kind: str, name: str = "source") -> Document:
 
 class _HtmlText(HTMLParser):
     """HTML to Markdown-ish text: headings as '#', list items as lines, citation links
-    as [n], scripts and styles dropped."""
+    and superscript numbers (``<sup>3</sup>``, ``<sup>1,2</sup>``, ``<sup>4–7</sup>``) as
+    [n], scripts and styles dropped."""
 
     BLOCK = frozenset({"p", "div", "section", "article", "br", "tr", "table", "ul", "ol",
                        "header", "footer", "figure", "blockquote", "dd", "dt"})
@@ -113,6 +114,7 @@ class _HtmlText(HTMLParser):
         self.href: str | None = None
         self.link: list[str] = []
         self.ol: list[int] = []
+        self.sup: list[int] = []  # where each open <sup> began in ``out``
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style", "noscript", "svg", "nav"):
@@ -133,6 +135,8 @@ class _HtmlText(HTMLParser):
         elif tag == "a":
             self.href = dict(attrs).get("href") or ""
             self.link = []
+        elif tag == "sup":
+            self.sup.append(len(self.out))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style", "noscript", "svg", "nav"):
@@ -141,6 +145,11 @@ class _HtmlText(HTMLParser):
             self.out.append("\n")
         elif tag == "ol" and self.ol:
             self.ol.pop()
+        elif tag == "sup" and self.sup:
+            start = self.sup.pop()
+            text = "".join(self.out[start:]).replace("][", ",").strip("[] \n")
+            if _SUP_MARKER.fullmatch(text):
+                self.out[start:] = ["[" + re.sub(r"\s*[–—-]\s*", "-", text) + "]"]
         elif tag == "a" and self.href is not None:
             text = "".join(self.link)
             if re.fullmatch(r"\s*\d{1,4}\s*", text) and "#" in self.href:
@@ -155,6 +164,9 @@ class _HtmlText(HTMLParser):
         if self.skip:
             return
         (self.link if self.href is not None else self.out).append(data)
+
+
+_SUP_MARKER = re.compile(r"\d{1,3}(?:\s*[,–—-]\s*\d{1,3}){0,30}")
 
 
 def html_to_markdown(text: str) -> str:
