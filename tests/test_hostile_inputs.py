@@ -189,3 +189,20 @@ def test_a_picture_or_a_table_is_refused_before_any_lookup(runner, tmp_path) -> 
         assert result.exit_code == 2, result.output
         assert "does not read as a reference list" in result.output
         assert "arXiv API" not in result.output and not out.exists()
+
+
+def test_offline_every_failure_is_said_once_with_the_import_way_out(runner, tmp_path,
+                                                                      small_manifest) -> None:
+    """Issue 20: offline, every row printed "failed — — —" before the one diagnosis, and
+    the advice never named `import` (what a user on a filtered network can do)."""
+    dead = []
+    for site in ("https://arxiv.org", "https://papers.example.org", "https://cvf.example.org",
+                 "https://cdn.example.com"):
+        dead += ["--mirror", f"{site}=http://127.0.0.1:9"]
+    result = runner.invoke(app, ["-m", str(small_manifest), "fetch", "--dest",
+                                 str(tmp_path / "lib"), *dead])
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "all 4 references failed, nothing was downloaded" in said
+    assert "All 4 references:" in said and "failed — —" not in said
+    assert "sora-refs import ~/Downloads" in said

@@ -201,11 +201,16 @@ def fetch_summary(outcomes: Sequence[Any], elapsed: float, dest: str,
                      text(o.status, style=_STATUS_STYLE.get(o.status, "")),
                      middle(host or "—", 22), human_bytes(o.bytes),
                      str(o.pages) if o.pages else "—", seconds])
+    n = len(outcomes)
+    if n > 1 and counts.get("failed") == n:
+        # Thirty-two rows of "failed — — —" say nothing the reasons below do not.
+        return Group(text(f"sora-refs fetch → {dest}: all {n} references failed, nothing was "
+                          f"downloaded; {elapsed:.1f} s", style="bold red"),
+                     *_failure_notes(outcomes))
     table = fitted(cols, rows, width, title=middle(f"sora-refs fetch → {dest}", width))
     parts = [f"{counts.get(s, 0)} {s}" for s in
              ("downloaded", "resumed", "present", "failed", "interrupted", "planned")
              if counts.get(s)]
-    n = len(outcomes)
     done = ", ".join(parts) or "nothing to do"
     these = "this one" if n == 1 else f"these {n}"
     table.caption = (f"{n} reference{'s' if n != 1 else ''}: {done}; "
@@ -242,6 +247,8 @@ def _failure_notes(outcomes: Sequence[Any]) -> list[RenderableType]:
         style = "red" if refs[0].status == "failed" else ""
         if len(refs) == 1:
             head = f"{refs[0].ref.n}. {refs[0].ref.title}"
+        elif len(refs) == len(outcomes):
+            head = f"All {len(refs)} references:"
         else:
             head = f"{len(refs)} references: " + ", ".join(str(o.ref.n) for o in refs)
         notes.append(text(head, style="bold"))

@@ -99,7 +99,9 @@ def offline_advice(why: str) -> str:
         f"No host could be reached ({why}). This machine looks offline, or a firewall or "
         "proxy blocks it. If you need a proxy, set HTTPS_PROXY=http://host:port (or "
         "ALL_PROXY=socks5://host:port); if the sites are blocked, point --mirror at copies "
-        "you can reach (e.g. --mirror https://arxiv.org=https://mirror.example.edu/arxiv).")
+        "you can reach (e.g. --mirror https://arxiv.org=https://mirror.example.edu/arxiv); "
+        "or download the PDFs in a browser and file them with `sora-refs import "
+        "~/Downloads`, which identifies each one.")
 
 
 def progress_events(err: "Console", total: int, quiet: bool) -> tuple[Any, Any]:

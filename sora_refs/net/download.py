@@ -382,6 +382,7 @@ def _check_head(head: bytes, ctype: str, url: str, status: int) -> None:
         raise BlockedError(
             f"answered an HTML page instead of the PDF (HTTP {status}, "
             f"{ctype or 'no Content-Type'}): most likely a block, captcha or login page. "
-            "Wait and retry later, or fetch through another host with --mirror.", url=url)
+            "Wait and retry later, fetch through another host with --mirror, or open the "
+            "URL in a browser and file the PDF with `sora-refs import ~/Downloads`.", url=url)
     raise BlockedError(f"answered something that is not a PDF "
                        f"({ctype or 'no Content-Type'}, starting {head[:16]!r})", url=url)
