@@ -18,8 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sora_refs.readinglist import escape as esc
-
 if TYPE_CHECKING:  # the CLI imports this module at start for its --format choices
     from sora_refs.readinglist.manifest import Manifest, Reference
 
@@ -156,6 +154,8 @@ def to_csv(refs: Sequence[Reference], ctx: Context) -> str:
 
 
 def _bib_fields(ref: Reference, ctx: Context, biblatex: bool) -> tuple[str, list[tuple]]:
+    from sora_refs.readinglist import escape as esc  # not at start: list stays fast
+
     venue, year = venue_of(ref)
     fields: list[tuple[str, str]] = [
         ("title", "{" + esc.bibtex_text(ref.title) + "}"),  # double braces keep its capitals
@@ -217,6 +217,8 @@ def _bib(refs: Sequence[Reference], ctx: Context, biblatex: bool) -> str:
 def _jabref_groups(manifest: Manifest) -> str:
     """The category tree as JabRef's group tree: one explicit group per category,
     which the entries' ``groups`` field fills, so the mind map survives as groups."""
+    from sora_refs.readinglist import escape as esc  # not at start: list stays fast
+
     lines = ["@Comment{jabref-meta: grouping:", "0 AllEntriesGroup:;"]
     for cat in manifest.walk_categories():
         name = esc.jabref_group(cat.en)
@@ -241,6 +243,8 @@ def to_biblatex(refs: Sequence[Reference], ctx: Context) -> str:
 @fmt("ris", "RIS for Zotero, EndNote, Mendeley (files as L1 lines with --with-files)", ".ris",
      files=True)
 def to_ris(refs: Sequence[Reference], ctx: Context) -> str:
+    from sora_refs.readinglist import escape as esc  # not at start: list stays fast
+
     lines: list[str] = []
     types = {"conference": "CPAPER", "preprint": "JOUR", "report": "RPRT"}
     for ref in refs:
