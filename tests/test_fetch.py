@@ -287,6 +287,16 @@ def test_redirect_to_a_non_http_scheme_is_refused(runner, web, tmp_path,
 # ---------------------------------------------------------------- politeness
 
 
+def _most_at_once(log, slack: float) -> int:
+    events = sorted([(r.start, 1) for r in log] + [(max(r.start, r.end - slack), -1)
+                                                  for r in log], key=lambda e: (e[0], e[1]))
+    most = now = 0
+    for _, step in events:
+        now += step
+        most = max(most, now)
+    return most
+
+
 def test_per_host_limit_and_delay_are_kept(runner, web, tmp_path) -> None:
     manifest = numbered_manifest(tmp_path, 8, "https://arxiv.org/pdf/2001.{i:05d}",
                                  "Paper Number {i} On Things")
@@ -299,7 +309,11 @@ def test_per_host_limit_and_delay_are_kept(runner, web, tmp_path) -> None:
     result = _fetch(runner, web, tmp_path / "lib", "--per-host", "2", "--delay", "0.2",
                     "--jobs", "8", manifest=manifest)
     assert result.exit_code == 0, result.output
-    assert arxiv.max_active == 2
+    # The server marks a request done only once its thread runs again after the last
+    # byte, which under a loaded CI can be after the client started the next one: each
+    # request counts as done 0.1 s early (a third connection would overlap for the
+    # whole 0.4 s transfer, so the limit is still checked).
+    assert _most_at_once(arxiv.log, slack=0.1) == 2
     starts = sorted(r.start for r in arxiv.log)
     # The server sees starts with some scheduling jitter on top of the client's spacing.
     assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.15
@@ -331,8 +345,9 @@ def test_an_arxiv_mirror_gets_arxivs_rule(runner, web, tmp_path, monkeypatch) ->
     result = _fetch(runner, web, tmp_path / "lib", "--jobs", "8", manifest=manifest)
     assert result.exit_code == 0, result.output
     starts = sorted(r.start for r in arxiv.log)
-    assert len(starts) == 6 and arxiv.max_active == 1
-    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.35
+    assert len(starts) == 6 and _most_at_once(arxiv.log, slack=0.1) == 1
+    # 0.4 s apart as the client spaces them; the server sees thread-scheduling jitter.
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.3
 
     venue = numbered_manifest(tmp_path, 3, "https://venue.example.org/{i}.pdf",
                               "Paper Number {i} On Things")
