@@ -289,7 +289,7 @@ def test_redirect_to_a_non_http_scheme_is_refused(runner, web, tmp_path,
 
 def _most_at_once(log, slack: float) -> int:
     events = sorted([(r.start, 1) for r in log] + [(max(r.start, r.end - slack), -1)
-                                                  for r in log], key=lambda e: (e[0], e[1]))
+                                                  for r in log], key=lambda e: (e[0], -e[1]))
     most = now = 0
     for _, step in events:
         now += step
