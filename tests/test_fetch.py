@@ -222,6 +222,20 @@ def test_wrong_arxiv_stamp_is_rejected(runner, web, tmp_path, small_manifest) ->
     assert row["url"].startswith(web.host("https://arxiv.org").url)
 
 
+def test_a_venue_copy_refused_as_another_paper_is_said(runner, web, tmp_path,
+                                                      small_manifest) -> None:
+    """Issue 20: the fallback to arXiv was silent; the summary now says why."""
+    m = load_manifest(small_manifest)
+    web.serve_manifest(m)
+    web.serve("https://papers.example.org/alpha.pdf",
+              make_pdf("Something Else Entirely", ["X"], arxiv="1706.03762"))
+    result = _fetch(runner, web, tmp_path / "lib", "1", manifest=small_manifest)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "papers.example.org's copy was refused" in said
+    assert "took arxiv.org's instead" in said
+
+
 def test_404_moves_on_at_once(runner, web, tmp_path, small_manifest) -> None:
     web.serve_manifest(load_manifest(small_manifest))
     web.resource("https://papers.example.org/alpha.pdf").faults = ["404"]

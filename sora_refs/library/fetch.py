@@ -244,6 +244,7 @@ class Fetcher:
             if present:
                 return present
         reasons: list[str] = []
+        refused: list[str] = []
         deferred: list[tuple[str, Deferred]] = []
         attempts = 0
         for i, url in enumerate(plan.urls):
@@ -259,9 +260,14 @@ class Fetcher:
             except (FetchError, OSError) as exc:
                 attempts += 1
                 reasons.append(self._reason(url, exc))
+                if isinstance(exc, VerificationError):
+                    refused.append(f"{host_of(url)}'s copy was refused ({exc})")
                 continue
             outcome.attempts += attempts
             outcome.tried = reasons
+            if refused:  # a venue copy that was not the paper: said, not silently skipped
+                outcome.note = "; ".join([*refused, f"took {host_of(url)}'s instead",
+                                          *([outcome.note] if outcome.note else [])])
             return outcome
         # Only now come back to URLs whose server asked for a long pause.
         for url, wait in deferred:
@@ -322,7 +328,7 @@ class Fetcher:
 
         # Workers start while the first bytes arrive, not when the first file is done.
         pool().warm()
-        self.events.start(plan.ref, self.engine.router.target(url))
+        self.events.start(plan.ref, url)  # the host the URL names, not its --mirror
         got = await self.engine.download(url, plan.final, sink, deferrable, waiter)
         part = part_path(plan.final)
         try:
