@@ -229,13 +229,12 @@ def match(index: Sequence[Paper], title: str, author: str, venue: str, year: int
 
 
 def _store(slot: Path, body: bytes) -> None:
-    from sora_refs.safefile import open_nofollow
+    """Cache an index as the arXiv resolver caches its answers (text: every parser reads
+    the bytes as UTF-8 with replacement anyway)."""
+    from sora_refs.safefile import atomic_write
 
     try:
         slot.parent.mkdir(parents=True, exist_ok=True)
-        tmp = slot.with_name(slot.name + ".tmp")
-        with open_nofollow(tmp, "wb") as fh:
-            fh.write(body)
-        tmp.replace(slot)
+        atomic_write(slot, body.decode("utf-8", "replace"))
     except OSError:
         pass  # an unwritable cache only costs a request next time
