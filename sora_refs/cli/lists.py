@@ -42,7 +42,7 @@ def check(
     One batched query to the arXiv API for every reference with an arXiv id. Reports
     titles, authors, first-version years (only for papers cited as arXiv preprints),
     newer versions of pinned ids, withdrawn papers and ids arXiv does not know. Exit 0
-    when all agree, 1 when something differs, 2 when the API cannot be reached.
+    when all agree, 1 when something differs or the API cannot be reached.
     """
     import json
 
