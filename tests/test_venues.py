@@ -381,3 +381,25 @@ def test_a_real_pdfs_citations_find_their_venue_copies(runner, tmp_path) -> None
     finally:
         for h in hosts.values():
             h.stop()
+
+
+def test_a_stale_ecva_page_still_serves_when_its_host_is_down(tmp_path, real_manifest) -> None:
+    import os
+
+    from sora_refs.bibliography.resolvers.venues import VenueFinder
+    from sora_refs.net.mirrors import parse_mirrors
+
+    v = Venues(real_manifest)
+    try:
+        up = parse_mirrors([f"https://www.ecva.net={v.host('https://www.ecva.net').url}"])
+        wanted = [(9, "NÜWA: Visual Synthesis Pre-training for Neural visUal World creAtion",
+                   "Chenfei Wu", 2022, "ECCV")]
+        first = VenueFinder(up, cache=tmp_path)
+        assert first.find(wanted)[9].state == "found"
+        for slot in tmp_path.iterdir():  # eight days old: due a refresh
+            os.utime(slot, (slot.stat().st_mtime - 8 * 86400,) * 2)
+    finally:
+        v.stop()  # the same host, now down
+    down = VenueFinder(up, cache=tmp_path)
+    copy = down.find(wanted)[9]
+    assert copy.state == "found" and down.cached == 1 and "www.ecva.net" in down.unavailable

@@ -147,13 +147,24 @@ class VenueFinder:
         host = urlsplit(url).hostname or url
         slot = self.cache / (hashlib.sha256(asked.encode()).hexdigest()[:32] + ".index")
         refresh = REFRESH.get(module.__name__.rsplit(".", 1)[-1])
+        stale: list[Paper] | None = None
         try:
+            stale = module.parse(slot.read_bytes(), url, year)
             if refresh is None or time.time() - slot.stat().st_mtime < refresh:
-                papers = module.parse(slot.read_bytes(), url, year)
                 self.cached += 1
-                return papers
+                return stale
         except (OSError, Unavailable):
             pass
+        try:
+            return self._ask(module, url, year, venue, host, slot)
+        except Unavailable:
+            if stale is None:
+                raise
+            self.cached += 1  # a growing page due a refresh, its host unreachable: the
+            return stale      # copy read last time still lists what it listed
+
+    def _ask(self, module: Any, url: str, year: int, venue: str, host: str,
+             slot: Path) -> list[Paper] | None:
         if host in self.unavailable:
             raise Unavailable(f"{host} {self.unavailable[host]} (asked once this run)")
         self.progress(f"reading the {venue} {year} index at {host}")
