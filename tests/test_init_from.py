@@ -405,3 +405,21 @@ def test_the_sora_page_is_the_seeds_mind_map_in_every_form(runner, tmp_path, rea
     runner.invoke(app, ["init", str(out), "--from", src, "--mirror",
                         "https://export.arxiv.org=http://127.0.0.1:9"])
     assert _pairwise_f1(load_manifest(out), real_manifest) >= 0.9
+
+
+def test_two_entries_that_arxiv_resolves_to_one_paper_become_one_reference(
+        runner, arxiv, tmp_path) -> None:
+    """One list names DDPM by its title and again only by its id (a real bibliography
+    does this): nothing in the printed text joins them, arXiv's answers do."""
+    src = _source(tmp_path, "list.txt", "References\n"
+                  "[1] Jonathan Ho, Ajay Jain, and Pieter Abbeel. Denoising diffusion "
+                  "probabilistic models. NeurIPS, 2020.\n"
+                  "[2] Ho et al. DDPM. arXiv:2006.11239, 2020.\n"
+                  "[3] Ashish Vaswani et al. Attention is all you need. NeurIPS, 2017.\n")
+    result, out = _init(runner, arxiv, tmp_path, src)
+    assert result.exit_code == 0, result.output
+    made = load_manifest(out)
+    assert [r.arxiv for r in made.references] == ["2006.11239", "1706.03762"]
+    ddpm = made.references[0]
+    assert "DDPM. arXiv:2006.11239" in ddpm.cited and "listed 2 times" in ddpm.note
+    assert [r.n for r in made.references] == [1, 2]

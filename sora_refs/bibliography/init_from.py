@@ -141,8 +141,7 @@ def _entry(i: int, c: Citation, res: Resolution, category: str, taken: set[str],
     year = c.year or (paper.year if paper else None)
     read = _text(paper.title if paper else venue_paper.title if venue_paper else c.title)
     ref_title = read or shorten(_text(c.text), 120) or f"Reference {i}"
-    printed = [a for a in c.arxiv if ARXIV_RE.match(a)]
-    ident = arxiv_base(paper.id) if paper else (arxiv_base(printed[0]) if printed else None)
+    ident = _arxiv_of(c, res) or None
     urls = _urls(c, ident, venue_paper.pdf if venue_paper else "")
     key = make_key(surname(authors[0]) if authors else "anon", year, ref_title, taken)
     taken.add(key.lower())
@@ -201,29 +200,50 @@ def build(title: str, source: str, cites: Sequence[Citation],
     lines += ["", "references:"]
     taken: set[str] = set()
     rows, entries = [], []
-    ids: set[str] = set()  # an arXiv id is one reference: a later entry gives it up
-    for i, c in enumerate(cites, 1):
+    for i, c in enumerate(_one_per_paper(cites, resolutions), 1):
         res = resolutions.get(c.number, Resolution("unresolved", reason=missing))
         titles = paths[c.number]
         top, kids = by_title[titles[0]]
         category = top + (f"/{kids[titles[1]]}" if len(titles) > 1 else "")
         fields, row = _entry(i, c, res, category, taken, (copies or {}).get(c.number))
-        ident = fields.get("arxiv")
-        if ident in ids:
-            del fields["arxiv"]
-            fields["urls"] = [u for u in fields["urls"]  # type: ignore[attr-defined]
-                              if u != f"https://arxiv.org/pdf/{ident}"]
-            fields["resolution"] = "ambiguous"
-            fields["note"] = f"{fields['note']} (arXiv {ident} is an earlier entry's paper)"
-            row.status, row.reason = "ambiguous", f"arXiv {ident} is an earlier entry's paper"
-        elif ident:
-            ids.add(str(ident))
         entries.append(entry_text(fields, 2, 4))
         rows.append(row)
     text = "\n".join(lines) + "\n" + "".join(entries)
     if not entries:
         text = text.replace("references:\n", "references: []\n")
     return text, rows
+
+
+def _one_per_paper(cites: Sequence[Citation],
+                   resolutions: dict[int, Resolution]) -> list[Citation]:
+    """Entries that arXiv resolved to the same paper become one reference, the first,
+    which keeps the others' printed text (a bibliography that lists a paper under its
+    NeurIPS title and again under its arXiv title). The citations are not changed: the
+    list is built again after more lookups."""
+    from dataclasses import replace
+
+    out: list[Citation] = []
+    first: dict[str, Citation] = {}
+    for c in cites:
+        ident = _arxiv_of(c, resolutions.get(c.number))
+        if ident not in first:
+            out.append(replace(c, duplicates=list(c.duplicates)))
+            if ident:
+                first[ident] = out[-1]
+            continue
+        kept = first[ident]
+        kept.duplicates += [c.text, *c.duplicates]
+        if not kept.sentence and c.sentence:
+            kept.section, kept.sentence, kept.group = c.section, c.sentence, c.group
+    return out
+
+
+def _arxiv_of(c: Citation, res: Resolution | None) -> str:
+    """The arXiv id an entry will carry: arXiv's answer, else the id it printed."""
+    if res is not None and res.status == "resolved" and res.paper is not None:
+        return arxiv_base(res.paper.id)
+    printed = [a for a in c.arxiv if ARXIV_RE.match(a)]
+    return arxiv_base(printed[0]) if printed else ""
 
 
 # ---------------------------------------------------------------- the whole job
