@@ -91,12 +91,13 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPat
     """
     for var in ("SORA_REFS_MANIFEST", "SORA_REFS_DEST", "SORA_REFS_MIRRORS", "FORCE_COLOR",
                 "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY",
-                "https_proxy", "SORA_REFS_DEBUG"):
+                "https_proxy", "SORA_REFS_DEBUG", "SORA_REFS_EMAIL", "SORA_REFS_CONFIG"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SORA_REFS_CACHE", str(tmp_path_factory.mktemp("cache")))
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
@@ -196,6 +197,16 @@ def web() -> Iterator[Web]:
 @pytest.fixture(scope="session")
 def real_manifest() -> Manifest:
     return load_manifest(REAL_MANIFEST)
+
+
+@pytest.fixture
+def arxiv(real_manifest: Manifest):  # type: ignore[no-untyped-def]
+    """A loopback arXiv (API, e-prints) knowing the bundled list's papers and decoys."""
+    from tests.arxiv_standin import DECOYS, StandIn, papers_of
+
+    stand = StandIn(papers_of(real_manifest) + DECOYS)
+    yield stand
+    stand.stop()
 
 
 def numbered_manifest(tmp_path: Path, count: int, url: str, title: str = "Paper {i}") -> Path:

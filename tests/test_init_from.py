@@ -19,14 +19,6 @@ from sora_refs.bibliography.resolvers.arxiv import judge
 from sora_refs.cli import app
 from sora_refs.readinglist.manifest import load_manifest
 from tests import bibliographies as B
-from tests.arxiv_standin import DECOYS, StandIn, papers_of
-
-
-@pytest.fixture
-def arxiv(real_manifest):
-    stand = StandIn(papers_of(real_manifest) + DECOYS)
-    yield stand
-    stand.stop()
 
 
 def _init(runner, arxiv, tmp_path: Path, source: str, *args: str, name: str = "new.yaml"):

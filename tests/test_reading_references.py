@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from sora_refs.bibliography.categories import derive
 from sora_refs.bibliography.citations import Citation, extract, merge_duplicates
 from sora_refs.bibliography.documents import pdf_document
+from sora_refs.bibliography.draft import build
 from sora_refs.bibliography.entries import title_and_authors
-from sora_refs.bibliography.init_from import build
 from sora_refs.cli import app
 from sora_refs.readinglist.manifest import load_manifest, parse_manifest
 from sora_refs.text import repair

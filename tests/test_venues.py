@@ -15,18 +15,10 @@ from sora_refs.bibliography.resolvers.venues import Paper, match, venue_of
 from sora_refs.cli import app
 from sora_refs.readinglist.manifest import load_manifest
 from tests import bibliographies as B
-from tests.arxiv_standin import DECOYS, StandIn, papers_of
 from tests.conftest import SHARED
 from tests.venue_standins import ANUBIS, OPENREVIEW_403, Venues
 
 SAMPLES = SHARED / "venues" / "samples"
-
-
-@pytest.fixture
-def arxiv(real_manifest):
-    stand = StandIn(papers_of(real_manifest) + DECOYS)
-    yield stand
-    stand.stop()
 
 
 @pytest.fixture

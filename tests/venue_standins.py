@@ -112,7 +112,10 @@ class Venues:
              "https://proceedings.mlr.press", "https://www.ecva.net")
 
     def __init__(self, manifest: Manifest) -> None:
+        from tests.scholarly_standins import Scholarly
+
         self.hosts = {site: Host(urlsplit(site).hostname or site) for site in self.SITES}
+        self.scholarly = Scholarly()  # Crossref, asked about what no index lists
         cvf: dict[tuple[str, int], list[tuple[Reference, str]]] = defaultdict(list)
         nips: dict[int, list[tuple[Reference, str]]] = defaultdict(list)
         pmlr: dict[int, list[tuple[Reference, str]]] = defaultdict(list)
@@ -181,7 +184,7 @@ class Venues:
         out = []
         for site, host in self.hosts.items():
             out += ["--mirror", f"{site}={host.url}"]
-        return out
+        return out + self.scholarly.mirrors()
 
     def requests(self) -> dict[str, int]:
         return {urlsplit(site).hostname or site: len(h.log) for site, h in self.hosts.items()}
@@ -189,3 +192,4 @@ class Venues:
     def stop(self) -> None:
         for h in self.hosts.values():
             h.stop()
+        self.scholarly.stop()

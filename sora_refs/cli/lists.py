@@ -291,6 +291,8 @@ def _init_report(result: Any, source: str, path: Path, as_json: bool, dry_run: b
                   "stopped": result.stopped or None, "interrupted": result.interrupted,
                   "venue_requests": result.venue_requests,
                   "venues_unavailable": result.unavailable,
+                  "doi_requests": result.doi_requests,
+                  "doi_services_unavailable": result.doi_unavailable,
                   "references": [r.as_dict() for r in result.rows]}
         if not dry_run:
             write_out(json.dumps(report, ensure_ascii=False, indent=2) + "\n")

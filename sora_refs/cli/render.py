@@ -38,6 +38,8 @@ def reference_detail(ref: Reference, manifest: Manifest,
     grid.add_row("Cited as", ref.cited_as)
     grid.add_row("Published", ref.published_where)
     grid.add_row("arXiv", ref.arxiv or "—")
+    if ref.doi:
+        grid.add_row("DOI", ref.doi)
     grid.add_row("Category", " › ".join(
         f"{c.en} ({c.zh_shown})" if c.zh_shown else c.en for c in chain) + f"  [{ref.category}]")
     grid.add_row("Why cited", ref.note)

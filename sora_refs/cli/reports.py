@@ -4,6 +4,7 @@ indexes). Built from the same table parts as :mod:`sora_refs.cli.render`."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,17 +28,20 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
     ]
     rows: list[list[Any]] = []
     for r in result.rows:
-        where = r.arxiv or r.url or "—"
+        where = r.arxiv or r.url or (f"doi:{r.doi}" if r.doi else "—")
         rows.append([str(r.n), Fit(printable(r.printed)),
                      text(r.status, style=style[r.status]),
                      r.how or "", fit_path(where), fit_path(r.category.rsplit("/", 1)[-1])])
     table = fitted(cols, rows, width, title=middle(
         f"sora-refs init --from {result.source}" + (f" → {path}" if path else ""), width))
     counts = {s: sum(r.status == s for r in result.rows) for s in style}
-    how = {h: sum(r.how == h for r in result.rows) for h in ("id in text", "title search")}
-    table.caption = (f"{plural(len(result.rows), 'reference')}: {counts['resolved']} resolved "
-                     f"({how['id in text']} by an id in the text, {how['title search']} by "
-                     f"title), {counts['ambiguous']} ambiguous, {counts['unresolved']} "
+    said = {"id in text": "by an id in the text", "title search": "by title",
+            "venue index": "by a venue's index", "Crossref": "by Crossref"}
+    ways = [f"{n} {said.get(h, h)}" for h, n in Counter(
+        r.how for r in result.rows if r.status == "resolved").items()]
+    table.caption = (f"{plural(len(result.rows), 'reference')}: {counts['resolved']} resolved"
+                     + (f" ({', '.join(ways)})" if ways else "") +
+                     f", {counts['ambiguous']} ambiguous, {counts['unresolved']} "
                      f"unresolved; {result.requests} arXiv requests, {result.cached} answered "
                      f"from the cache; {result.seconds:.1f} s")
     venue = [r for r in result.rows if r.venue == "found"]
@@ -46,11 +50,22 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
         table.caption += (f"; {plural(len(venue), 'venue copy', 'venue copies')} "
                           f"({plural(asked, 'index request')}, {result.venue_cached} from the "
                           "cache)")
+    dois = [r for r in result.rows if r.how == "Crossref"]
+    asked = sum(result.doi_requests.values())
+    if dois or asked:
+        opened = sum(1 for r in dois if r.url and "arxiv.org" not in r.url)
+        table.caption += (f"; {plural(len(dois), 'DOI')} from Crossref, "
+                          f"{plural(opened, 'open copy', 'open copies')} from Unpaywall "
+                          f"({plural(asked, 'request')}, {result.doi_cached} from the cache)")
     notes: list[RenderableType] = [text(n, style="yellow") for n in result.notes]
     for host, said in result.unavailable.items():
         notes.append(text(f"{host} was unavailable: it {said}. Its venue copies are left out; "
                           "arXiv's are listed. Run again later (answers already read are "
                           "cached), or point --mirror at a copy.", style="yellow"))
+    for host, said in result.doi_unavailable.items():
+        notes.append(text(f"{host} was unavailable: it {said}. The references it would "
+                          "have been asked about are not called missing: run again later, or "
+                          "point --mirror at a copy.", style="yellow"))
     from rich.padding import Padding
 
     for r in result.rows:

@@ -20,7 +20,7 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 # Keys appear in BibTeX and on the command line.
 KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_:.+-]{0,63}$")
 # New-style (0704.0001 onwards) and old-style (hep-th/9901001) arXiv identifiers.
-_DOI_RE = re.compile(r"^10\.\d{4,9}/\S{1,300}$")
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S{1,300}$")
 URL_RE = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
 
 _TOP_FIELDS = {"title", "description", "source", "categories", "references"}
@@ -247,7 +247,7 @@ class _Validator:
             elif not ARXIV_RE.match(arxiv):
                 self.add(f["arxiv"].line, f"malformed arXiv id {arxiv!r}: expected "
                          "'YYMM.NNNNN' (e.g. '1706.03762') or 'archive/NNNNNNN'")
-        if out["doi"] and not _DOI_RE.match(out["doi"]):
+        if out["doi"] and not DOI_RE.match(out["doi"]):
             self.add(f["doi"].line, f"malformed DOI {out['doi']!r}: expected '10.NNNN/...' "
                      "(e.g. '10.1109/CVPR52688.2022.01042')")
         if out["resolution"] and out["resolution"] not in RESOLUTIONS:

@@ -25,7 +25,6 @@ Nothing is guessed: a hash, file name or volume is only ever taken from an index
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import re
 import time
@@ -33,9 +32,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from sora_refs.net.mirrors import Mirror, rewrite
+from sora_refs.bibliography.resolvers.asking import Asker, Unavailable, host_of
+from sora_refs.net.mirrors import Mirror
 from sora_refs.readinglist.manifest import cache_dir
 from sora_refs.text import compact, surname
 
@@ -47,10 +46,6 @@ class Paper:
     title: str
     authors: tuple[str, ...]
     pdf: str
-
-
-class Unavailable(Exception):
-    """A host answered, but not with an index anyone can read (or did not answer)."""
 
 
 @dataclass
@@ -82,9 +77,6 @@ _NAMES = [
     ("COLT", r"\bcolt\b|conference on learning theory"),
 ]
 _NAME_RES = [(v, re.compile(p, re.IGNORECASE)) for v, p in _NAMES]
-_CHALLENGE = re.compile(rb"making sure you(?:'|&#39;|&#x27;)re not a bot|anubis_challenge|"
-                        rb"\.within\.website|ChallengeRequiredError|challenge-platform|"
-                        rb"cf-chl|captcha", re.IGNORECASE)
 REFRESH = {"ecva": 7 * 24 * 3600.0}  # growing pages; the others are kept for good
 
 
@@ -105,14 +97,21 @@ class VenueFinder:
 
     def __init__(self, mirrors: Sequence[Mirror] = (), cache: Path | None = None,
                  client: object = None, progress: Callable[[str], None] | None = None) -> None:
-        self.mirrors = list(mirrors)
-        self.cache = cache if cache is not None else cache_dir() / "venues"
-        self._client = client
-        self.progress = progress or (lambda message: None)
-        self.requests: dict[str, int] = {}      # per host asked
-        self.cached = 0
-        self.unavailable: dict[str, str] = {}   # host -> what it answered
+        self.asker = Asker(mirrors, cache if cache is not None else cache_dir() / "venues",
+                           client, progress)
         self._indexes: dict[tuple[str, int], list[Paper] | Unavailable | None] = {}
+
+    @property
+    def requests(self) -> dict[str, int]:
+        return self.asker.requests
+
+    @property
+    def cached(self) -> int:
+        return self.asker.cached
+
+    @property
+    def unavailable(self) -> dict[str, str]:
+        return self.asker.unavailable
 
     def find(self, wanted: Sequence[tuple[int, str, str, int | None, str]]
              ) -> dict[int, Copy]:
@@ -143,35 +142,33 @@ class VenueFinder:
         return self._indexes[venue, year]
 
     def _read(self, module: Any, url: str, year: int, venue: str) -> list[Paper] | None:
-        asked = rewrite(url, self.mirrors)
-        host = urlsplit(url).hostname or url
-        slot = self.cache / (hashlib.sha256(asked.encode()).hexdigest()[:32] + ".index")
+        slot = self.asker.slot(url, ".index")
         refresh = REFRESH.get(module.__name__.rsplit(".", 1)[-1])
         stale: list[Paper] | None = None
         try:
             stale = module.parse(slot.read_bytes(), url, year)
             if refresh is None or time.time() - slot.stat().st_mtime < refresh:
-                self.cached += 1
+                self.asker.cached += 1
                 return stale
         except (OSError, Unavailable):
             pass
         try:
-            return self._ask(module, url, year, venue, host, slot)
+            return self._ask(module, url, year, venue, slot)
         except Unavailable:
             if stale is None:
                 raise
-            self.cached += 1  # a growing page due a refresh, its host unreachable: the
-            return stale      # copy read last time still lists what it listed
+            self.asker.cached += 1  # a growing page due a refresh, its host unreachable:
+            return stale            # the copy read last time still lists what it listed
 
-    def _ask(self, module: Any, url: str, year: int, venue: str, host: str,
+    def _ask(self, module: Any, url: str, year: int, venue: str,
              slot: Path) -> list[Paper] | None:
-        if host in self.unavailable:
-            raise Unavailable(f"{host} {self.unavailable[host]} (asked once this run)")
-        self.progress(f"reading the {venue} {year} index at {host}")
+        host = host_of(url)
+        if host not in self.unavailable:
+            self.asker.progress(f"reading the {venue} {year} index at {host}")
+        body = self.asker.get(url, "yaml" if url.endswith(".yaml") else "html")
+        if body is None:
+            return None  # no such index (a year not published yet): a miss
         try:
-            body = self._get(url, host)
-            if body is None:
-                return None  # no such index (a year not published yet): a miss
             papers = module.parse(body, url, year)
             if not papers:
                 raise Unavailable("answered a page that lists no papers (a block page, or "
@@ -179,38 +176,11 @@ class VenueFinder:
         except Unavailable as exc:
             self.unavailable[host] = str(exc)
             raise Unavailable(f"{host} {exc}") from None
-        _store(slot, body)
+        self.asker.store(slot, body)
         return papers
 
-    def _get(self, url: str, host: str) -> bytes | None:
-        import httpx
-
-        from sora_refs.net.api import ApiError, get_bounded
-        from sora_refs.net.transport import Router, sync_client
-        from sora_refs.text import looks_like_html
-
-        if self._client is None:
-            self._client = sync_client(Router(self.mirrors))
-        self.requests[host] = self.requests.get(host, 0) + 1
-        try:
-            response, body = get_bounded(self._client, url)  # type: ignore[arg-type]
-        except (httpx.HTTPError, ApiError) as exc:
-            raise Unavailable(f"could not be read: {exc}") from None
-        if _CHALLENGE.search(body[:50_000]):
-            raise Unavailable(f"answered a bot-check page (HTTP {response.status_code}) "
-                              "instead of its index")
-        if response.status_code == 404:
-            return None
-        if response.status_code != 200:
-            raise Unavailable(f"answered HTTP {response.status_code}")
-        if url.endswith(".yaml") and looks_like_html(body[:2048]):
-            raise Unavailable("answered an HTML page where its YAML index was expected")
-        return body
-
     def close(self) -> None:
-        close = getattr(self._client, "close", None)
-        if close is not None:
-            close()
+        self.asker.close()
 
 
 def match(index: Sequence[Paper], title: str, author: str, venue: str, year: int) -> Copy:
@@ -237,15 +207,3 @@ def match(index: Sequence[Paper], title: str, author: str, venue: str, year: int
         return Copy("miss", venue, detail=f"{venue} {year} lists this title by another first "
                                          f"author ({titled[0].authors[:1]})")
     return Copy("miss", venue, detail=f"not in the {venue} {year} index")
-
-
-def _store(slot: Path, body: bytes) -> None:
-    """Cache an index as the arXiv resolver caches its answers (text: every parser reads
-    the bytes as UTF-8 with replacement anyway)."""
-    from sora_refs.safefile import atomic_write
-
-    try:
-        slot.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(slot, body.decode("utf-8", "replace"))
-    except OSError:
-        pass  # an unwritable cache only costs a request next time

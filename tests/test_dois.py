@@ -1,0 +1,247 @@
+"""DOIs and open copies (issue 18, items 1, 3 and 4): what neither arXiv nor a venue
+index confirms is looked up on Crossref (a DOI) and Unpaywall (its open PDF), against a
+loopback stand-in in the shapes both serve in 2026, with decoys; the user's e-mail
+address is optional, and never printed, written or used as a cache name."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sora_refs.bibliography.resolvers import crossref, identities, unpaywall
+from sora_refs.bibliography.resolvers.doi import Wanted, match
+from sora_refs.cli import app
+from sora_refs.readinglist.manifest import load_manifest
+from tests.conftest import SHARED
+from tests.scholarly_standins import RECORDS, Scholarly, crossref_item, unpaywall_record
+
+SAMPLES = SHARED / "venues" / "samples"
+EMAIL = "reader.42@example.org"
+
+# A vision paper's references: two on arXiv, four on neither arXiv nor a venue index,
+# one that no service knows, one DOI printed in the entry.
+LIST = """References
+[1] Ashish Vaswani et al. Attention is all you need. NeurIPS, 2017.
+[2] Jia Deng, Wei Dong, Richard Socher, et al. ImageNet: A large-scale hierarchical image database. In 2009 IEEE Conference on Computer Vision and Pattern Recognition, 2009.
+[3] Alex Krizhevsky, Ilya Sutskever, and Geoffrey E. Hinton. ImageNet classification with deep convolutional neural networks. Communications of the ACM, 60(6):84-90, 2017.
+[4] Sepp Hochreiter and Jürgen Schmidhuber. Long short-term memory. Neural Computation, 9(8):1735-1780, 1997.
+[5] Yann LeCun, Yoshua Bengio, and Geoffrey Hinton. Deep learning. Nature 521, 436-444 (2015). doi:10.1038/nature14539.
+[6] Quentin Nobody. A study of things no index has ever listed. Private report, 2011.
+[7] Jonathan Ho, Ajay Jain, and Pieter Abbeel. Denoising diffusion probabilistic models. NeurIPS, 2020.
+"""  # noqa: E501
+
+
+@pytest.fixture
+def services():
+    s = Scholarly()
+    yield s
+    s.stop()
+
+
+def _init(runner, tmp_path: Path, arxiv, services, name: str = "new.yaml", env=None):
+    src = tmp_path / "refs.txt"
+    src.write_text(LIST, encoding="utf-8")
+    dead = ["--mirror", "https://proceedings.neurips.cc=http://127.0.0.1:9",
+            "--mirror", "https://openaccess.thecvf.com=http://127.0.0.1:9"]
+    result = runner.invoke(app, ["init", str(tmp_path / name), "--from", str(src),
+                                 "--delay", "0", "--json", *arxiv.mirrors(),
+                                 *services.mirrors(), *dead], env=env or {})
+    return result, tmp_path / name
+
+
+def test_what_arxiv_lacks_gets_its_doi_and_open_copy(runner, tmp_path, arxiv, services,
+                                                     monkeypatch) -> None:
+    monkeypatch.setenv(identities.EMAIL_ENV, EMAIL)
+    result, out = _init(runner, tmp_path, arxiv, services)
+    assert result.exit_code == 1, result.output  # [6] is nowhere
+    made = load_manifest(out)
+    by_title = {r.title.lower(): r for r in made.references}
+    alexnet = by_title["imagenet classification with deep convolutional neural networks"]
+    assert alexnet.doi == "10.1145/3065386" and alexnet.resolution == "resolved"
+    assert alexnet.urls[0] == "https://dl.acm.org/doi/pdf/10.1145/3065386"
+    # Crossref's title joins its subtitle; the record says it, the decoys do not.
+    imagenet = by_title["imagenet: a large-scale hierarchical image database"]
+    assert imagenet.doi == "10.1109/cvpr.2009.5206848" and imagenet.urls == ()
+    lstm = by_title["long short-term memory"]
+    assert lstm.doi == "10.1162/neco.1997.9.8.1735"
+    assert lstm.urls == ()  # an open landing page is no PDF
+    nature = next(r for r in made.references if r.doi == "10.1038/nature14539")
+    assert nature.urls == ("https://www.nature.com/articles/nature14539.pdf",)
+    assert nature.title == "Deep learning" and nature.year == 2015
+    nobody = next(r for r in made.references if "no index has ever" in r.title)
+    assert nobody.resolution == "unresolved" and nobody.doi is None
+    # arXiv's papers are not asked about: one Crossref request per other citation.
+    assert len(services.paths("/works")) == 5 and len(services.paths("/v2/")) == 4
+    ddpm = next(r for r in made.references if r.arxiv == "2006.11239")
+    assert ddpm.doi is None
+    report = json.loads(result.stdout)
+    rows = {r["n"]: r for r in report["references"]}
+    assert rows[3]["how"] == "Crossref" and "Crossref" in rows[6]["reason"]
+    assert report["doi_requests"] == {"api.crossref.org": 5, "api.unpaywall.org": 4}
+    # The polite pool, one request at a time, a tenth of a second apart at least.
+    crossref_log = [(t, h) for t, p, h in services.log if p.startswith("/works")]
+    assert all(f"mailto:{EMAIL}" in h["user-agent"] for _, h in crossref_log)
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(crossref_log)]
+    assert min(gaps) >= 0.09, gaps
+    # The address goes to Unpaywall only, and nowhere on disk or screen.
+    assert all(f"email={EMAIL.replace('@', '%40')}" in p for p in services.paths("/v2/"))
+    assert EMAIL not in result.output and EMAIL not in out.read_text(encoding="utf-8")
+    cache = Path(__import__("os").environ["SORA_REFS_CACHE"])
+    for f in cache.rglob("*"):
+        assert EMAIL not in f.name and (f.is_dir() or EMAIL.encode() not in f.read_bytes())
+    # The DOI is shown, and carried into every export.
+    shown = runner.invoke(app, ["show", "-m", str(out), "10.1145/3065386"])
+    assert shown.exit_code == 0 and "DOI" in shown.output and "10.1145/3065386" in shown.output
+    for fmt, field in [("bibtex", r"doi\s*= \{10\.1145/3065386\}"),
+                       ("ris", r"DO  - 10\.1145/3065386"),
+                       ("csl-json", r'"DOI": "10\.1145/3065386"')]:
+        exported = runner.invoke(app, ["export", "-m", str(out), "--format", fmt])
+        assert exported.exit_code == 0 and re.search(field, exported.output), fmt
+    # A second run asks nothing again.
+    services.log.clear()
+    again, out2 = _init(runner, tmp_path, arxiv, services, name="again.yaml")
+    assert services.log == [] and json.loads(again.stdout)["doi_requests"] == {}
+    assert load_manifest(out2).find("10.1145/3065386").urls == alexnet.urls
+
+
+def test_without_an_email_crossref_is_asked_in_its_public_pool_and_unpaywall_not(
+        runner, tmp_path, arxiv, services) -> None:
+    result, out = _init(runner, tmp_path, arxiv, services)
+    made = load_manifest(out)
+    assert made.find("10.1145/3065386").urls == ()  # found, but no open copy looked up
+    assert services.paths("/v2/") == []
+    assert all("mailto" not in h.get("user-agent", "") for _, _, h in services.log)
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(services.log)]
+    assert min(gaps) >= 0.19, gaps  # five a second, one at a time
+    report = json.loads(result.stdout)
+    assert any(identities.EMAIL_ENV in n and "Unpaywall" in n for n in report["notes"])
+
+
+@pytest.mark.parametrize("fault", ["429", "anubis", "html"])
+def test_an_unavailable_crossref_is_asked_once_and_nothing_is_called_missing(
+        runner, tmp_path, arxiv, services, fault) -> None:
+    services.faults = [fault] * 20
+    result, out = _init(runner, tmp_path, arxiv, services)
+    assert result.exit_code == 1
+    assert len(services.log) == 1
+    report = json.loads(result.stdout)
+    assert list(report["doi_services_unavailable"]) == ["api.crossref.org"]
+    made = load_manifest(out)
+    assert [r.doi for r in made.references if r.doi] == ["10.1038/nature14539"]  # printed
+    rows = {r["n"]: r for r in report["references"]}
+    assert "unavailable" in rows[3]["reason"] and "no record" not in rows[3]["reason"]
+    # The arXiv papers are untouched by it.
+    assert made.find("1706.03762").resolution == "resolved"
+
+
+def test_a_config_file_gives_the_email_and_a_bad_one_is_a_note(runner, tmp_path, arxiv,
+                                                              services, monkeypatch) -> None:
+    config = tmp_path / "config.yaml"
+    monkeypatch.setenv(identities.CONFIG_ENV, str(config))
+    config.write_text(f"email: {EMAIL}\n", encoding="utf-8")
+    result, out = _init(runner, tmp_path, arxiv, services)
+    assert len(services.paths("/v2/")) == 4 and EMAIL not in result.output
+    for bad, said in [("email: [unclosed\n", "not a YAML mapping"),
+                      ("- a list\n", "not a YAML mapping"),
+                      ("email: not-an-address\n", "does not look like an e-mail")]:
+        config.write_text(bad, encoding="utf-8")
+        services.log.clear()
+        result, out = _init(runner, tmp_path, arxiv, services, name=f"{len(bad)}.yaml")
+        assert result.exit_code == 1 and out.exists()
+        assert any(said in n for n in json.loads(result.stdout)["notes"]), result.stdout
+        assert "not-an-address" not in result.stdout
+
+
+def test_identities_come_from_the_environment_first(monkeypatch, tmp_path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("email: from.file@example.org\n", encoding="utf-8")
+    monkeypatch.setenv(identities.CONFIG_ENV, str(config))
+    assert identities.load().email == "from.file@example.org"
+    monkeypatch.setenv(identities.EMAIL_ENV, " from.env@example.org ")
+    who = identities.load()
+    assert who.email == "from.env@example.org" and "example.org" not in repr(who)
+    monkeypatch.delenv(identities.CONFIG_ENV)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert identities.config_path() == tmp_path / "sora-refs" / "config.yaml"
+
+
+# ---------------------------------------------------------------- matching
+
+
+def _wanted(title: str, author: str, year: int | None, doi: str = "") -> Wanted:
+    return Wanted(1, title, author, year, doi)
+
+
+WORKS = [crossref.parse(json.dumps({"message": crossref_item(r)}).encode())[0]
+         for r in RECORDS]
+
+
+@pytest.mark.parametrize("title,author,year,doi", [
+    ("Deep learning", "Yann LeCun", 2015, "10.1038/nature14539"),
+    ("Deep Learning", "Y. LeCun", None, "10.1038/nature14539"),      # the author alone
+    ("Deep learning", "", 2015, "10.1038/nature14539"),              # the year alone
+    ("ImageNet: a large-scale hierarchical image database", "J. Deng", 2009,
+     "10.1109/cvpr.2009.5206848"),
+    ("ImageNet classification with deep convolutional neural nets", "A. Krizhevsky", 2016,
+     "10.1145/3065386"),  # a title that changed between versions, author and year agree
+])
+def test_crossref_records_match_the_cited_work(title, author, year, doi) -> None:
+    found = match(WORKS, _wanted(title, author, year))
+    assert found.state == "found" and found.doi == doi
+
+
+@pytest.mark.parametrize("title,author,year", [
+    ("Deep learning", "Someone Else", 2003),          # the title only: another work
+    ("Long short-term memory networks", "Sepp Hochreiter", 1997),  # a near miss
+    ("ImageNet classification with deep convolutional neural networks", "Zed Decoy", 2001),
+    ("ImageNet classification with deep convolutional neural nets", "A. Krizhevsky", 2012),
+    # a close title alone, in another year
+])
+def test_near_misses_on_crossref_are_never_taken(title, author, year) -> None:
+    assert match(WORKS, _wanted(title, author, year)).state == "miss"
+
+
+def test_a_printed_doi_with_another_title_is_not_taken() -> None:
+    deep = [w for w in WORKS if w.doi == "10.1038/nature14539"]
+    assert match(deep, _wanted("Deep learning", "Y. LeCun", 2015,
+                               "10.1038/nature14539")).state == "found"
+    assert match(deep, _wanted("A theory of everything", "Y. LeCun", 2015,
+                               "10.1038/nature14539")).state == "miss"
+
+
+def test_unpaywall_records_give_pdfs_not_landing_pages() -> None:
+    by_doi = {r.doi: r for r in RECORDS}
+    assert unpaywall.parse(json.dumps(unpaywall_record(by_doi["10.1145/3065386"])).encode()) \
+        == ["https://dl.acm.org/doi/pdf/10.1145/3065386"]
+    assert unpaywall.parse(json.dumps(unpaywall_record(
+        by_doi["10.1162/neco.1997.9.8.1735"])).encode()) == []
+    with pytest.raises(ValueError):
+        unpaywall.parse(b'{"HTTP_status_code": 422, "error": true}')
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="needs ../shared/venues/samples")
+def test_real_crossref_answers_read() -> None:
+    works = crossref.parse((SAMPLES / "crossref_works_query_ecology_rows2.json").read_bytes())
+    assert [w.doi for w in works] == ["10.1093/obo/9780199830060-0238",
+                                      "10.1093/obo/9780199830060-0023"]
+    assert works[1].authors == ("André Kessler",) and works[1].year == 2012
+    one = crossref.parse((SAMPLES / "crossref_works_doi_10.1371_journal.pone.0033693.json"
+                          ).read_bytes())
+    assert one[0].doi == "10.1371/journal.pone.0033693"
+    assert one[0].title.startswith("Methylphenidate Exposure") and one[0].year == 2012
+    assert one[0].authors[0] == "Shankar Sadasivan"
+    # The cassettes' answers are gzip bodies as Crossref sent them.
+    import base64
+    import gzip
+
+    cassette = yaml.safe_load((SAMPLES / "crossref_cassette_works_query_polite_pool_2026-06"
+                               ".yaml").read_text(encoding="utf-8"))
+    response = cassette["interactions"][0]["response"]
+    body = response["body"]["string"]
+    raw = gzip.decompress(body if isinstance(body, bytes) else base64.b64decode(body))
+    assert crossref.parse(raw)
