@@ -70,13 +70,20 @@ def local(web: Web, url: str) -> str:
     return host.url + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def run_sora(web: Web, dest: Path, per_host: int, jobs: int) -> float:
+def run_sora(web: Web, dest: Path, per_host: int, jobs: int,
+             first: list[float] | None = None) -> float:
+    """The seconds a cold fetch takes; ``first`` gets how long after launch its first
+    request reached a server (the servers log on the same monotonic clock)."""
     cmd = [sys.executable, "-m", "sora_refs", "fetch", "--dest", str(dest), "--delay", "0",
            "--per-host", str(per_host), "--jobs", str(jobs), "--json", *web.mirror_args()]
+    logged = len(web.requests())
+    launched = time.monotonic()
     start = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT,
                          env=dict(os.environ, NO_COLOR="1"))
     took = time.perf_counter() - start
+    if first is not None:
+        first.append(min(r.start for r in web.requests()[logged:]) - launched)
     if out.returncode != 0:
         raise SystemExit(f"sora-refs failed:\n{out.stderr[-2000:]}")
     return took

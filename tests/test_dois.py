@@ -245,3 +245,21 @@ def test_real_crossref_answers_read() -> None:
     body = response["body"]["string"]
     raw = gzip.decompress(body if isinstance(body, bytes) else base64.b64decode(body))
     assert crossref.parse(raw)
+
+
+def test_unusable_certificate_settings_are_a_clear_error(tmp_path, monkeypatch, runner,
+                                                          small_manifest) -> None:
+    """The TLS context is built in a thread; a bad SSL_CERT_FILE still ends as one
+    paragraph and exit 2, not a traceback from inside it."""
+    bad = tmp_path / "not-certs.pem"
+    bad.write_text("not a certificate\n", encoding="utf-8")
+    monkeypatch.setenv("SSL_CERT_FILE", str(bad))
+    from sora_refs.net import tls
+
+    for name, fresh in (("_thread", None), ("_made", []), ("_failed", [])):
+        monkeypatch.setattr(tls, name, fresh)  # a context another test built is not used
+    result = runner.invoke(app, ["fetch", "-m", str(small_manifest), "--dest",
+                                 str(tmp_path / "lib"), "--mirror",
+                                 "https://arxiv.org=http://127.0.0.1:9"])
+    assert result.exit_code == 2, result.output
+    assert "SSL_CERT_FILE" in result.output and "Traceback" not in result.output

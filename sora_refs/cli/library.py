@@ -105,6 +105,10 @@ def fetch(
     """
     import time
 
+    from sora_refs.net import tls
+
+    if not dry_run:
+        tls.warm()  # the certificates load in a thread while the engine is imported
     from sora_refs.library import fetch as fetch_mod
     from sora_refs.net.download import Options
     from sora_refs.net.mirrors import parse_mirrors

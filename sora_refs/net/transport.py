@@ -204,9 +204,12 @@ def _timeout(read: float, connect: float) -> httpx.Timeout:
 
 
 def _inner_client(cls: Any, **kw: Any) -> Any:
-    """An httpx client that reads proxy variables, or a usage error naming the bad one."""
+    """An httpx client that reads proxy variables, or a usage error naming the bad one.
+    Its TLS context is the one :mod:`sora_refs.net.tls` built in a thread meanwhile."""
+    from sora_refs.net import tls
+
     try:
-        return cls(trust_env=True, follow_redirects=False, **kw)
+        return cls(trust_env=True, follow_redirects=False, verify=tls.context(), **kw)
     except ImportError as exc:  # a socks5:// proxy without httpx's socks extra
         raise UsageError(f"the proxy in the environment needs a package that is missing "
                          f"({exc}); reinstall sora-refs, or unset ALL_PROXY") from None
