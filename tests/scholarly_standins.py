@@ -8,7 +8,7 @@ fields only; ``/works/{doi}`` one record, or a plain-text 404 "Resource not foun
 ``x-api-pool`` is ``polite`` when the User-Agent carries ``mailto:``. Unpaywall:
 ``/v2/{doi}?email=`` a record, 422 JSON without a valid e-mail address, 404 for a DOI it
 does not know. Both on one server: their paths differ, and ``mirrors()`` points both
-hosts at it. ``faults`` turns the next answers into a 429, an Anubis page or HTML.
+hosts at it. ``faults`` turns the next answers into a 429, an Anubis page, HTML or foreign JSON.
 """
 
 from __future__ import annotations
@@ -158,6 +158,8 @@ class Scholarly:
                 from tests.venue_standins import ANUBIS
 
                 return 500, "text/html; charset=utf-8", ANUBIS, {}
+            if fault == "json":  # JSON, but not a works answer (an error envelope)
+                return 200, "application/json", b'{"status": "failed", "message": []}', {}
             return 200, "text/html", b"<html><body>Our API is resting.</body></html>", {}
         parts = urlsplit(path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}

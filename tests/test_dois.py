@@ -122,7 +122,7 @@ def test_without_an_email_crossref_is_asked_in_its_public_pool_and_unpaywall_not
     assert any(identities.EMAIL_ENV in n and "Unpaywall" in n for n in report["notes"])
 
 
-@pytest.mark.parametrize("fault", ["429", "anubis", "html"])
+@pytest.mark.parametrize("fault", ["429", "anubis", "html", "json"])
 def test_an_unavailable_crossref_is_asked_once_and_nothing_is_called_missing(
         runner, tmp_path, arxiv, services, fault) -> None:
     services.faults = [fault] * 20

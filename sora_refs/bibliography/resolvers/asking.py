@@ -82,8 +82,13 @@ class Asker:
         try:
             return self._get(url, host, expect, headers or {}, spacing)
         except Unavailable as exc:
-            self.unavailable[host] = str(exc)
-            raise Unavailable(f"{host} {exc}") from None
+            raise self.give_up(host, str(exc)) from None
+
+    def give_up(self, host: str, said: str) -> Unavailable:
+        """Record that ``host`` answered something no one can read (``said``), so it is
+        not asked again this run; the exception to raise, naming the host."""
+        self.unavailable[host] = said
+        return Unavailable(f"{host} {said}")
 
     def _get(self, url: str, host: str, expect: str, headers: dict[str, str],
              spacing: float) -> bytes | None:

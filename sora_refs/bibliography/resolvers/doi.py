@@ -124,9 +124,8 @@ class DoiFinder:
         try:
             parsed = parse(body)
         except ValueError:
-            host = host_of(key)
-            self.asker.unavailable[host] = "answered something that is not its JSON"
-            raise Unavailable(f"{host} answered something that is not its JSON") from None
+            raise self.asker.give_up(host_of(key), "answered something that is not its "
+                                     "JSON") from None
         self.asker.store(slot, body)
         return parsed
 

@@ -174,8 +174,7 @@ class VenueFinder:
                 raise Unavailable("answered a page that lists no papers (a block page, or "
                                   "a new layout sora-refs cannot read yet)")
         except Unavailable as exc:
-            self.unavailable[host] = str(exc)
-            raise Unavailable(f"{host} {exc}") from None
+            raise self.asker.give_up(host, str(exc)) from None
         self.asker.store(slot, body)
         return papers
 
