@@ -93,6 +93,15 @@ def plural(n: int, word: str, many: str = "") -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
+def time_left(seconds: float) -> str:
+    """'about 20 s left', 'about 3 min left'; '' under 5 s, where a guess is noise."""
+    if seconds < 5:
+        return ""
+    if seconds < 90:
+        return f"about {round(seconds / 5) * 5 or 5} s left"
+    return f"about {round(seconds / 60)} min left"
+
+
 def shorten(text: str, width: int) -> str:
     """One line of at most ``width`` characters, cut at a word with '…'."""
     line = " ".join(text.split())

@@ -92,6 +92,8 @@ def _groups(sentence: str, style: str) -> str:
                              for n in ns)
         if style == "html":
             return ", ".join(f'<a href="#citation-bottom-{n}">{n}</a>' for n in ns)
+        if style == "sup":  # a browser's print of the page: raised numbers
+            return "^{" + ",".join(str(n) for n in ns) + "}"
         return "[" + ",".join(str(n) for n in ns) + "]"
 
     return re.sub(r"\{(\d+(?:-\d+)?)\}", expand, sentence)
@@ -124,6 +126,27 @@ def sora_html(m: Manifest) -> str:
     out += [f"<li>{escape(mla(ref))}</li>" for ref in m.references]
     out.append("</ol><h2>Authors</h2><p>Some People</p></body></html>")
     return "\n".join(out)
+
+
+def sora_pdf(m: Manifest) -> bytes:
+    """The page as a browser prints it to PDF: headings on their own lines, citation
+    links as superscripts, the numbered list after the text."""
+    import textwrap
+
+    from tests.pdfs import make_pdf
+
+    lines = ["Video generation models as world simulators"]
+    for head, text in BODY:
+        lines += [head] if head else []
+        lines += textwrap.wrap(_groups(text, "sup"), 90)
+    refs = ["References"]
+    for ref in m.references:
+        wrapped = textwrap.wrap(mla(ref), 90)
+        refs += [f"{ref.n}. {wrapped[0]}", *wrapped[1:]]
+    refs += ["Authors", "Some People, More People"]
+    return make_pdf("Video generation models as world simulators", pages=2, lines=lines,
+                    later="\n".join(refs), later_lines=True,
+                    meta_title="Video generation models as world simulators | OpenAI")
 
 
 def bare_list(m: Manifest) -> str:

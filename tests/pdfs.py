@@ -15,6 +15,20 @@ import unicodedata
 from sora_refs.readinglist.manifest import Reference
 
 
+def _shown(text: str, font: int) -> bytes:
+    """Operators showing one line; ``^{1,2}`` in it is set as a superscript (smaller and
+    raised, as a browser prints a web page's citation links)."""
+    import re
+
+    parts = re.split(r"\^\{([^}]*)\}", text)
+    ops = [_pdf_string(parts[0]) + b" Tj"]
+    for sup, after in zip(parts[1::2], parts[2::2], strict=True):
+        ops.append(b"/F1 %d Tf %d Ts %s Tj 0 Ts /F1 %d Tf %s Tj"
+                   % (max(5, font * 6 // 10), font // 3, _pdf_string(sup), font,
+                      _pdf_string(after)))
+    return b" ".join(ops)
+
+
 def _pdf_string(text: str) -> bytes:
     """A PDF literal string in WinAnsi (cp1252); characters it lacks are folded to ASCII."""
     out = []
@@ -71,19 +85,19 @@ def make_pdf(
     ``pad_to`` grows the file to about that many bytes."""
     text: list[tuple[int, bytes]] = []
     if lines is not None:
-        text = [(12, _pdf_string(line)) for line in lines]
+        text = [(12, _shown(line, 12)) for line in lines]
     else:
         for chunk in textwrap.wrap(title, 48) or [""]:
-            text.append((18, _pdf_string(chunk)))
+            text.append((18, _pdf_string(chunk) + b" Tj"))
         for chunk in textwrap.wrap(", ".join(authors), 70):
-            text.append((11, _pdf_string(chunk)))
+            text.append((11, _pdf_string(chunk) + b" Tj"))
         for chunk in textwrap.wrap(body, 80):
-            text.append((10, _pdf_string(chunk)))
+            text.append((10, _pdf_string(chunk) + b" Tj"))
     width, height = size
     lead = 14 if height > width else 20
     content = [b"BT", b"72 %d Td" % (height - 72)]
     for font, s_ in text:
-        content.append(b"/F1 %d Tf 0 -%d Td %s Tj" % (font, min(font + 6, lead), s_))
+        content.append(b"/F1 %d Tf 0 -%d Td %s" % (font, min(font + 6, lead), s_))
     content.append(b"ET")
     if arxiv:
         stamp = _pdf_string(f"arXiv:{arxiv}v1  [cs.CV]  1 Jan 2024")
@@ -104,7 +118,7 @@ def make_pdf(
         if i == 0:
             stream = page1
         else:
-            body_lines = b" ".join(b"0 -14 Td %s Tj" % _pdf_string(x) for x in rest)
+            body_lines = b" ".join(b"0 -14 Td %s" % _shown(x, 10) for x in rest)
             stream = b"BT /F1 10 Tf 72 %d Td (Page %d) Tj %s ET" % (height - 72, i + 1,
                                                                    body_lines)
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] "

@@ -387,16 +387,21 @@ def _sora_sup(m) -> str:
 
 @pytest.mark.parametrize(("name", "make"), [("sora.md", B.sora_markdown),
                                             ("sora.html", B.sora_html),
-                                            ("sup.html", _sora_sup)])
+                                            ("sup.html", _sora_sup),
+                                            ("sora.pdf", B.sora_pdf)])
 def test_the_sora_page_is_the_seeds_mind_map_in_every_form(runner, tmp_path, real_manifest,
                                                            name, make) -> None:
     """Issue 17: the HTML page (citations as <a href="#citation-bottom-N">N</a>) scored
-    pairwise F1 0.19 against the seed's map, the Markdown 0.94."""
+    pairwise F1 0.19 against the seed's map, the Markdown 0.94. The PDF is the page as a
+    browser prints it: unnumbered heads on their own lines, raised citation numbers."""
     src = _source(tmp_path, name, make(real_manifest))
     out = tmp_path / "x.yaml"
     runner.invoke(app, ["init", str(out), "--from", src, "--mirror",
                         "https://export.arxiv.org=http://127.0.0.1:9"])
-    assert _pairwise_f1(load_manifest(out), real_manifest) >= 0.9
+    made = load_manifest(out)
+    assert _pairwise_f1(made, real_manifest) >= 0.9
+    heads = {c.en for c in made.categories}
+    assert {"Turning visual data into patches", "Video-to-video editing"} <= heads
 
 
 def test_two_entries_that_arxiv_resolves_to_one_paper_become_one_reference(
@@ -415,3 +420,36 @@ def test_two_entries_that_arxiv_resolves_to_one_paper_become_one_reference(
     ddpm = made.references[0]
     assert "DDPM. arXiv:2006.11239" in ddpm.cited and "listed 2 times" in ddpm.note
     assert [r.n for r in made.references] == [1, 2]
+
+
+def test_title_searches_say_how_long_is_left_and_a_cached_run_promises_nothing(
+        arxiv, tmp_path, real_manifest) -> None:
+    """Issue 17: progress showed no ETA. 32 titles are 3 search requests 3 s apart, so
+    the first line says about 10 s are left; once cached, no line guesses a time."""
+    from sora_refs.bibliography.citations import Citation
+    from sora_refs.bibliography.resolvers.arxiv import Resolver
+    from sora_refs.net.mirrors import parse_mirrors
+
+    cites = [Citation(r.n, str(r.n), r.title, title=r.title, authors=list(r.authors),
+                      year=r.year) for r in real_manifest.references]
+    mirrors = parse_mirrors([m for m in arxiv.mirrors() if m != "--mirror"])
+
+    class Seen(Exception):
+        pass
+
+    lines: list[str] = []
+
+    def first_search(message: str) -> None:
+        lines.append(message)
+        if message.startswith("searching"):
+            raise Seen  # the rest would only wait out arXiv's 3 s
+
+    with pytest.raises(Seen):
+        Resolver(mirrors, delay=3.0, cache=tmp_path, progress=first_search).resolve(cites)
+    assert lines[-1] == "searching arXiv by title: 1–15 of 32 (about 10 s left)"
+
+    Resolver(mirrors, delay=0.0, cache=tmp_path).resolve(cites)  # fills the cache
+    lines.clear()
+    warm = Resolver(mirrors, delay=3.0, cache=tmp_path, progress=lines.append)
+    warm.resolve(cites)
+    assert warm.requests == 0 and lines and not any("left" in m for m in lines)

@@ -294,3 +294,32 @@ def test_real_pdfs_give_mind_maps_a_person_would_keep(runner, tmp_path, name) ->
         if cat.depth:
             assert a_name(cat.en), cat.en
         assert sum(ch.isdigit() for ch in cat.en) * 4 < len(cat.en), cat.en
+
+
+def test_raised_citation_numbers_become_markers_only_where_they_can_be_entries() -> None:
+    """A web page printed to PDF cites with superscripts that extraction glues to the
+    word: "networks,1,2,3 generative". Numbers beyond the list, inside words or after a
+    hyphen are text, not citations."""
+    from sora_refs.bibliography.pdftext import superscript_markers
+
+    text = ("including recurrent networks,1,2,3 generative models.10,11 They use a "
+            "diffusion model21 that runs on GPT-3 with ResNet50 layers and COCO2017 data, "
+            "trained 300 epochs at 2x speed.40")
+    assert superscript_markers(text, 32) == (
+        "including recurrent networks,[1,2,3] generative models.[10,11] They use a "
+        "diffusion model[21] that runs on GPT-3 with ResNet50 layers and COCO2017 data, "
+        "trained 300 epochs at 2x speed.40")
+
+
+def test_a_body_with_bracketed_markers_keeps_its_numbers_as_text() -> None:
+    """Only a body with no bracketed or author-year citation reads raised numbers."""
+    from sora_refs.bibliography.documents import pdf_document
+
+    refs = "References\n" + "".join(
+        f"[{i}] Ada Author and Ben Writer. Learning things from data, part {i}. In "
+        f"International Conference on Machine Learning, pages 1-9, 202{i}.\n"
+        for i in (1, 2, 3))
+    cited = pdf_document("1 Introduction\nWe fine-tune Llama2 as in [1].\n" + refs)
+    assert "Llama2" in cited.body and "[1]" in cited.body
+    raised = pdf_document("Intro\nWe fine-tune Llama as before,1 and again.2\n" + refs)
+    assert "before,[1]" in raised.body and "again.[2]" in raised.body

@@ -257,6 +257,7 @@ def pdf_document(text: str) -> Document:
         drop_running_heads,
         pdf_headings,
         reference_entries,
+        superscript_markers,
     )
 
     text = drop_running_heads(incoming(text))
@@ -266,7 +267,14 @@ def pdf_document(text: str) -> Document:
                          "or 'Bibliography' on a line of its own).")
     start = heads[-1]
     body, tail = text[:start.start()], text[start.end():]
-    return Document("", pdf_headings(body), reference_entries(tail), "pdf")
+    entries = reference_entries(tail)
+    if entries and all(label.isdigit() for label, _ in entries) and not _BRACKETED.search(body):
+        body = superscript_markers(body, len(entries))
+    return Document("", pdf_headings(body), entries, "pdf")
+
+
+# A bracketed or author-year citation anywhere in a body: "[3]", "[1, 2]", "(Ho et al.".
+_BRACKETED = re.compile(r"\[\d{1,3}(?:\s*[-–,]\s*\d{1,3})*\]|\([A-Z][\w'’-]+(?: et al\.?|,)")
 
 
 def bbl_document(text: str) -> Document:

@@ -182,13 +182,42 @@ _NUMBERED_HEAD = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+([A-Z][\w’'&/(
 _NAMED_HEAD = re.compile(r"^(abstract|introduction|related work|background|preliminaries|"
                          r"method|methods|approach|experiments|results|discussion|"
                          r"conclusions?|limitations)[ \t]*$", re.IGNORECASE)
-_RUN_IN_HEAD = re.compile(r"^([A-Z][\w-]*(?:[ \t]+[\w-]+){0,5})\.[ \t]+(?=[A-Z])")
+# At most five words: "Diffusion models allow many editing methods." is a sentence.
+_RUN_IN_HEAD = re.compile(r"^([A-Z][\w-]*(?:[ \t]+[\w-]+){0,4})\.[ \t]+(?=[A-Z])")
 _NOT_HEAD = re.compile(r"^(?:figure|fig|table|tab|algorithm|equation|eq|step|note)\b",
                        re.IGNORECASE)
 
 
 _HEAD_ENDS_BADLY = {"a", "an", "the", "of", "that", "to", "and", "or", "is", "are", "for", "in",
                     "with", "by", "on", "we"}
+
+
+def _own_line_head(s: str, before: str, after: str, full: int) -> bool:
+    """A head printed as a line of its own: short beside the text's lines, after a
+    finished sentence and before a new one, with no closing punctuation."""
+    return (bool(s) and s[0].isupper() and len(s) <= min(60, full * 2 // 3)
+            and len(s.split()) <= 8 and not s.endswith((".", ",", ";", ":"))
+            and _FINISHED.search(before) is not None and after[:1].isupper()
+            and not _NOT_HEAD.match(s) and _heading_like(s))
+
+
+_FINISHED = re.compile(r"[.!?](?:\[[^\]]*\])*$")  # "size.", "models.[10,11,12]"
+
+
+def superscript_markers(body: str, count: int) -> str:
+    """A body whose citations are raised numbers (a web page printed to PDF:
+    "networks,1,2,3 generative", "model21,22 that") with each group as ``[1,2,3]``.
+    Only numbers of the list's ``count`` entries, right after a word or a comma or
+    full stop, count; the caller uses this only where the text has no bracketed
+    markers, since "Llama2" would otherwise read as a citation."""
+    def marker(m: re.Match[str]) -> str:
+        ns = [int(x) for x in m.group(1).split(",")]
+        return f"[{m.group(1)}]" if all(1 <= n <= count for n in ns) else m.group(0)
+
+    return _RAISED.sub(marker, body)
+
+
+_RAISED = re.compile(r"(?<=[^\W\d_]|[.,;:)’”\"])(\d{1,3}(?:,\d{1,3})*)(?=[\s.,;:]|$)")
 
 
 def _heading_like(text: str) -> bool:
@@ -203,10 +232,19 @@ def _heading_like(text: str) -> bool:
 def pdf_headings(body: str) -> str:
     """The body with its section heads as Markdown headings (``##``) and run-in
     paragraph heads as ``###``, so where a reference is cited reads as "Related Work ›
-    Masked image encoding" in a PDF as in a web page."""
+    Masked image encoding" in a PDF as in a web page. A body with no numbered head (a
+    web page printed to PDF) has its heads as short lines of their own instead."""
+    lines = body.splitlines()
+    unnumbered = not any(_NUMBERED_HEAD.match(x.strip()) for x in lines)
+    widths = sorted(len(x.strip()) for x in lines if x.strip())
+    full = widths[len(widths) * 9 // 10] if widths else 0  # a full line's width
     out = []
-    for line in body.splitlines():
+    for i, line in enumerate(lines):
         s = line.strip()
+        if unnumbered and 0 < i < len(lines) - 1 and _own_line_head(
+                s, lines[i - 1].strip(), lines[i + 1].strip(), full):
+            out += ["", f"## {s}", ""]
+            continue
         m = _NUMBERED_HEAD.match(s)
         if m and not _NOT_HEAD.match(m.group(2)) and not s.endswith((".", ",")) \
                 and _heading_like(m.group(2)):

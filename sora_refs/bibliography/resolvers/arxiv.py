@@ -36,7 +36,15 @@ from sora_refs.bibliography.citations import Citation
 from sora_refs.net.api import ApiError
 from sora_refs.net.mirrors import Mirror, redact, rewrite
 from sora_refs.readinglist.manifest import cache_dir
-from sora_refs.text import ARXIV_RE, arxiv_base, compact, normalise, printable, surname
+from sora_refs.text import (
+    ARXIV_RE,
+    arxiv_base,
+    compact,
+    normalise,
+    printable,
+    surname,
+    time_left,
+)
 
 API_URL = "https://export.arxiv.org/api/query"
 _NS = {"a": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom",
@@ -103,6 +111,7 @@ class Resolver:
         self.requests = 0
         self.cached = 0
         self._last = 0.0
+        self._spent = 0.0    # seconds spent in requests, waits included (for the ETA)
         self.progress = progress or (lambda message: None)
 
     # -- HTTP, cached ---------------------------------------------------------
@@ -111,8 +120,7 @@ class Resolver:
         from sora_refs.net.transport import Router, sync_client
 
         url = f"{API_URL}?{urlencode(params)}"
-        asked = rewrite(url, self.mirrors)  # the cache is per host actually asked
-        slot = self.cache / (hashlib.sha256(asked.encode()).hexdigest()[:32] + ".xml")
+        slot = self._slot(params)
         try:
             body = slot.read_bytes()
             self.cached += 1
@@ -121,6 +129,7 @@ class Resolver:
             pass
         if self._client is None:
             self._client = sync_client(Router(self.mirrors))
+        started = time.monotonic()
         wait = self._last + self.delay - time.monotonic()
         if self.requests and wait > 0:
             time.sleep(wait)  # arXiv's rule: one request every 3 seconds
@@ -134,6 +143,7 @@ class Resolver:
                            "the connection, or point --mirror at a reachable copy.") from None
         finally:
             self._last = time.monotonic()
+            self._spent += self._last - started
         if response.status_code != 200:
             raise ApiError(f"the arXiv API answered HTTP {response.status_code} to "
                            f"{redact(url)}; try again later")
@@ -151,6 +161,18 @@ class Resolver:
         close = getattr(self._client, "close", None)
         if close is not None:
             close()
+
+    def _slot(self, params: dict[str, str]) -> Path:
+        asked = rewrite(f"{API_URL}?{urlencode(params)}", self.mirrors)
+        return self.cache / (hashlib.sha256(asked.encode()).hexdigest()[:32] + ".xml")
+
+    def _left(self, queries: Sequence[dict[str, str]]) -> str:
+        """How long the queries not yet answered will take: each one is at least
+        ``delay`` apart, and as long as the requests so far took on average."""
+        uncached = sum(1 for q in queries if not self._slot(q).exists())
+        each = max(self.delay, self._spent / self.requests if self.requests else 0.0)
+        left = time_left(uncached * each)
+        return f" ({left})" if left else ""
 
     # -- resolution -----------------------------------------------------------
     def resolve(self, cites: Sequence[Citation],
@@ -190,13 +212,13 @@ class Resolver:
                 seen: dict[int, list[Record]], clause: Callable[[Citation], str],
                 what: str) -> None:
         batches = [cites[i:i + BATCH] for i in range(0, len(cites), BATCH)]
+        queries = [{"search_query": " OR ".join(clause(c) for c in batch),
+                    "max_results": str(min(200, 10 * len(batch)))} for batch in batches]
         done = 0
-        for batch in batches:
+        for i, batch in enumerate(batches):
             self.progress(f"searching arXiv by {what}: {done + 1}–{done + len(batch)} of "
-                          f"{len(cites)}")
-            found = parse_feed(self._get({
-                "search_query": " OR ".join(clause(c) for c in batch),
-                "max_results": str(min(200, 10 * len(batch)))}))
+                          f"{len(cites)}{self._left(queries[i:])}")
+            found = parse_feed(self._get(queries[i]))
             for c in batch:
                 seen[c.number] = [*seen.get(c.number, []), *found]
                 out[c.number] = judge(c, seen[c.number])

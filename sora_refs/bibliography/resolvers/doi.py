@@ -61,9 +61,18 @@ class DoiFinder:
              ) -> dict[int, Found]:
         """Answers by citation number, written into ``out`` as they come (Ctrl-C keeps
         what was found)."""
+        import time
+
+        from sora_refs.text import time_left
+
         out = {} if out is None else out
+        started = time.monotonic()
         for i, w in enumerate(wanted, 1):
-            self.asker.progress(f"asking Crossref: {i} of {len(wanted)}")
+            # What is left, at the pace so far (cache hits and Unpaywall included).
+            left = time_left((time.monotonic() - started) / (i - 1) * (len(wanted) - i + 1)
+                             if i > 1 else 0.0)
+            self.asker.progress(f"asking Crossref: {i} of {len(wanted)}"
+                                + (f" ({left})" if left else ""))
             try:
                 found = self._crossref(w)
             except Unavailable as exc:
