@@ -223,7 +223,9 @@ def section_init(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> 
                 rows.append((f"init --from {name}", f"{took:.2f} s",
                              f"{len(refs)} references, {resolved} resolved, {copies} venue "
                              f"copies; {asked} arXiv requests (+{3 * asked} s at arXiv's 3 s), "
-                             f"{sum(report['venue_requests'].values())} index requests"))
+                             f"{sum(report['venue_requests'].values())} index requests, "
+                             f"{sum(report['doi_requests'].values())} Crossref requests "
+                             "(0.2 s apart, its public limit)"))
     finally:
         arxiv.stop()
         venues.stop()

@@ -77,6 +77,17 @@ def arxiv_in(handle: str) -> str:
     return arxiv_base(candidate) if ARXIV_RE.match(candidate) else ""
 
 
+_DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S{1,300})$",
+                  re.IGNORECASE)
+
+
+def doi_in(handle: str) -> str:
+    """The DOI a person gave: '10.1109/CVPR.2016.90', 'doi:10...', or a doi.org link;
+    "" when none."""
+    m = _DOI.match(handle.strip())
+    return m.group(1) if m else ""
+
+
 def arxiv_stamps(text: str) -> list[str]:
     """arXiv identifiers printed as margin stamps ("arXiv:1706.03762v5 [cs.CL] ...")."""
     return [m.group(1) for m in _STAMP_RE.finditer(text)]

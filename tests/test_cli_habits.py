@@ -15,7 +15,7 @@ import pytest
 
 from sora_refs.cli import app
 from sora_refs.readinglist.manifest import load_manifest
-from tests.conftest import REAL_MANIFEST, subprocess_env
+from tests.conftest import REAL_MANIFEST, SMALL_MANIFEST, subprocess_env
 
 # ---------------------------------------------------------------- terminals
 
@@ -177,7 +177,7 @@ def test_fetch_help_says_what_json_prints(runner) -> None:
     assert "JSON array, one object per reference" in text
 
 
-def test_shell_completion_is_on_and_completes_categories_and_keys() -> None:
+def test_shell_completion_is_on_and_completes_categories_and_keys(tmp_path) -> None:
     env = subprocess_env(_SORA_REFS_COMPLETE="complete_bash", COMP_WORDS="sora-refs list -c dif",
                          COMP_CWORD="3")
     out = subprocess.run([sys.executable, "-m", "sora_refs"], capture_output=True, text=True,
@@ -187,6 +187,17 @@ def test_shell_completion_is_on_and_completes_categories_and_keys() -> None:
     out = subprocess.run([sys.executable, "-m", "sora_refs"], capture_output=True, text=True,
                          env=env, timeout=60)
     assert out.stdout.split() == ["vaswani2017attention"], out
+    # A -m given before the command, the README's own form (issue 20: completion read the
+    # bundled list instead), for keys and for categories.
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(SMALL_MANIFEST, encoding="utf-8")
+    for words, cword, want in ((f"sora-refs -m {mine} show al", "4", ["alpha2019first"]),
+                               (f"sora-refs --manifest {mine} list -c ne", "5", ["nets"]),
+                               (f"sora-refs show -m {mine} ga", "4", ["gamma2021second"])):
+        env.update(COMP_WORDS=words, COMP_CWORD=cword)
+        out = subprocess.run([sys.executable, "-m", "sora_refs"], capture_output=True,
+                             text=True, env=env, timeout=60)
+        assert out.stdout.split() == want, (words, out)
     helped = subprocess.run([sys.executable, "-m", "sora_refs", "--help"], capture_output=True,
                             text=True, env=subprocess_env(), timeout=60)
     assert "--install-completion" in helped.stdout

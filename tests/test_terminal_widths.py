@@ -76,7 +76,8 @@ def test_an_empty_papers_folder_adds_no_column(runner, tmp_path, monkeypatch) ->
 @pytest.mark.parametrize(("command", "usage"), [
     ("show", "Usage: sora-refs show [OPTIONS] REF\n"),
     ("fetch", "Usage: sora-refs fetch [OPTIONS] [REF]...\n"),
-    ("add", "Usage: sora-refs add [OPTIONS] ARXIV_ID...\n"),
+    ("add", "Usage: sora-refs add [OPTIONS] [ID_OR_DOI]...\n"),
+    ("open", "Usage: sora-refs open [OPTIONS] REF\n"),
     ("import", "Usage: sora-refs import [OPTIONS] PATH...\n")])
 def test_usage_lines_name_arguments_as_clis_do(runner, command, usage) -> None:
     assert usage in runner.invoke(app, [command, "--help"]).output

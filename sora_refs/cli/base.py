@@ -211,8 +211,22 @@ def main_options(
 
 
 def manifest_path(ctx: typer.Context, manifest: Path | None) -> Path | None:
-    """The manifest named on the command (-m after it), else before it, else None."""
-    return manifest or (ctx.obj.get("manifest") if ctx.obj else None)
+    """The manifest named on the command (-m after it), else before it, else None.
+
+    Before it is read from the group's parameters as well as from ``ctx.obj``: shell
+    completion parses the command line without running the group's callback, so only
+    the parameters hold a ``-m`` given before the command there."""
+    if manifest:
+        return manifest
+    if ctx.obj and ctx.obj.get("manifest"):
+        return ctx.obj["manifest"]
+    parent = ctx.parent
+    while parent is not None:
+        given = parent.params.get("manifest")
+        if given:
+            return Path(given)
+        parent = parent.parent
+    return None
 
 
 def load_for(ctx: typer.Context, manifest: Path | None = None) -> "Manifest":
@@ -241,6 +255,12 @@ def complete_ref(ctx: typer.Context, incomplete: str) -> list[str]:
         return [str(r.n) for r in m.references if str(r.n).startswith(incomplete)]
     return [r.key for r in m.references if r.key.lower().startswith(incomplete.lower())]
 
+
+RefArg = Annotated[
+    str, typer.Argument(help="Reference number, key or its start, words of the title, arXiv "
+                             "id or URL, or DOI.", show_default=False, metavar="REF",
+                        autocompletion=complete_ref),
+]
 
 ManifestOpt = Annotated[
     Path | None,

@@ -63,67 +63,125 @@ def check(
         raise typer.Exit(1)
 
 
+def _by_hand_opt(flag: str, metavar: str, text: str, **kw: Any) -> Any:
+    """An option of ``add`` that describes a paper given by hand."""
+    return typer.Option(flag, metavar=metavar, show_default=False, help=f"By hand: {text}",
+                        **kw)
+
+
 @app.command()
 @handles_errors
 def add(
     ctx: typer.Context,
-    ids: Annotated[
-        list[str], typer.Argument(help="arXiv identifiers, e.g. 2212.09748.",
-                                  show_default=False, metavar="ARXIV_ID")
-    ],
+    handles: Annotated[
+        list[str] | None,
+        typer.Argument(help="arXiv ids or URLs (2212.09748), or DOIs (10.1109/CVPR.2016.90, "
+                       "or a doi.org link).", show_default=False, metavar="ID_OR_DOI")
+    ] = None,
     category: Annotated[
         str, typer.Option("--category", "-c", metavar="PATH", show_default=False,
                           autocompletion=complete_category,
-                          help="Exact category path for the new references.")
-    ],
+                          help="Category for the new references: a path or a slug.")
+    ] = "",
+    title: Annotated[str | None, _by_hand_opt(
+        "--title", "TEXT", "the title of a paper with no arXiv id or DOI (then --author, "
+        "and --year, --venue, --url, --doi).")] = None,
+    authors: Annotated[list[str] | None, _by_hand_opt(
+        "--author", "NAME", "an author, first name first; once per author, in order.")
+    ] = None,
+    year: Annotated[int | None, _by_hand_opt("--year", "YEAR", "the year of publication.",
+                                             min=1000, max=2999)] = None,
+    venue: Annotated[str, _by_hand_opt("--venue", "TEXT", "where it appeared, as you cite "
+                                       "it (e.g. CVPR).")] = "",
+    urls: Annotated[list[str] | None, _by_hand_opt(
+        "--url", "URL", "a PDF's address; repeat for more copies, in the order to try them.")
+    ] = None,
+    doi: Annotated[str, _by_hand_opt("--doi", "DOI", "the paper's DOI, if it has one.")] = "",
+    note: Annotated[
+        str, typer.Option("--note", metavar="TEXT", show_default=False,
+                          help="Why it is on the list, in one sentence.")
+    ] = "",
     manifest: ManifestOpt = None,
     mirror: MirrorOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the new entries; change nothing.")
     ] = False,
 ) -> None:
-    """Append references to the manifest with their metadata from arXiv.
+    """Append references to the manifest: by arXiv id or DOI (their metadata from
+    arXiv, or Crossref and Unpaywall), or by hand with --title and --author.
 
     Numbers continue after the last reference; keys follow the manifest's style. The
     file's comments and order are kept: the entries are inserted as text at the end of
     its references list, and the result is validated before it is written.
     """
-    from sora_refs.bibliography.arxiv_api import fetch_records
     from sora_refs.net.mirrors import parse_mirrors
-    from sora_refs.readinglist import editing
-    from sora_refs.text import arxiv_base, arxiv_in
+    from sora_refs.readinglist import editing, new_entries
 
-    path = own_manifest(ctx, manifest, "add")  # before asking arXiv anything
+    path = own_manifest(ctx, manifest, "add")  # before asking anything
     m = load_for(ctx, manifest)
-    wanted = []
-    for raw in ids:
-        base = arxiv_in(raw)
-        if not base:
-            raise UsageError(f"{raw!r} is not an arXiv id or URL (expected e.g. 2212.09748 "
-                             "or https://arxiv.org/abs/2212.09748).")
-        for r in m.references:
-            if r.arxiv and arxiv_base(r.arxiv) == base:
-                raise UsageError(f"arXiv:{base} is already reference {r.n} ({r.key}) in "
-                                 f"{path.name}.")
-        if base not in wanted:
-            wanted.append(base)
-    category = editing.require_category(m, category)
-    records = fetch_records(wanted, parse_mirrors(mirror or []),
-                            delay=defaults.ARXIV_API_DELAY, retries=defaults.ARXIV_API_RETRIES)
-    missing = [i for i in wanted if i not in records]
-    if missing:
-        raise UsageError(f"arXiv knows no paper with the id {', '.join(missing)}; nothing "
-                         "was added.")
-    entries = editing.add_from_arxiv(m, [records[i] for i in wanted], category)
-    text = path.read_text(encoding="utf-8")
-    new_text = editing.append_references(path, text, entries)
+    if not category:
+        raise UsageError("add needs --category: a path or a slug of the list's tree, one "
+                         f"of {', '.join(c.path for c in m.walk_categories())}.")
+    made = new_entries.Entries(m, category)
+    by_hand = _by_hand(title, authors or [], year, venue, urls or [], doi, note)
+    if by_hand and handles:
+        raise UsageError("give arXiv ids or DOIs, or one paper by hand (--title, --author, "
+                         "...), not both in one add.")
+    if by_hand is None and not handles:
+        raise UsageError("add needs an arXiv id or URL, a DOI, or a paper by hand: "
+                         "--title \"...\" --author \"...\" [--year Y --url PDF-URL].")
+    if by_hand is None:
+        from sora_refs.bibliography import lookup
+
+        for kind, value in lookup.kinds(handles or []):  # before any request
+            made.refuse_known(**{kind: value})
+        papers = lookup.look_up(handles or [], parse_mirrors(mirror or []), note,
+                                delay=defaults.ARXIV_API_DELAY,
+                                retries=defaults.ARXIV_API_RETRIES)
+    else:
+        papers = [by_hand]
+    entries = [made.add(p) for p in papers]
+    new_text = editing.append_references(path, path.read_text(encoding="utf-8"), entries)
     if dry_run:
         write_out("".join(editing.entry_text(e, 2, 4) for e in entries))
         return
     editing.write_manifest(path, new_text)
     for e in entries:
-        stderr_console().print(f"Added {e['n']}. {e['title']} ({e['key']}) to {path}",
-                        highlight=False, markup=False)
+        where = "" if e["urls"] else " (no open PDF known: fetch will skip it; add one " \
+            "with --url or import a copy you have)"
+        warn(f"Added {e['n']}. {e['title']} ({e['key']}) to {path}{where}")
+
+
+def _by_hand(title: str | None, authors: list[str], year: int | None, venue: str,
+             urls: list[str], doi: str, note: str) -> Any:
+    """The paper given by hand, or None when no --title was given (then none of the
+    by-hand options may be)."""
+    from sora_refs.readinglist.new_entries import Paper
+    from sora_refs.readinglist.validate import URL_RE
+    from sora_refs.text import doi_in
+
+    if title is None:
+        extra = [o for o, v in (("--author", authors), ("--year", year), ("--venue", venue),
+                                ("--url", urls), ("--doi", doi)) if v]
+        if extra:
+            raise UsageError(f"{', '.join(extra)} {'describe' if len(extra) > 1 else 'describes'}"
+                             " a paper added by hand: give its "
+                             "--title too (or drop them to add by arXiv id or DOI).")
+        return None
+    if not title.strip():
+        raise UsageError("--title is empty: give the paper's title.")
+    if not [a for a in authors if a.strip()]:
+        raise UsageError("a paper added by hand needs --author (once per author, first "
+                         "name first, e.g. --author \"Kaiming He\").")
+    for u in urls:
+        if not URL_RE.match(u):
+            raise UsageError(f"--url {u!r} is not an http:// or https:// address.")
+    if doi and not doi_in(doi):
+        raise UsageError(f"--doi {doi!r} is not a DOI (expected e.g. 10.1109/CVPR.2016.90).")
+    return Paper(" ".join(title.split()), tuple(" ".join(a.split()) for a in authors
+                                                if a.strip()),
+                 year, " ".join(venue.split()), tuple(urls), doi=doi_in(doi) or None,
+                 note=" ".join(note.split()))
 
 
 @app.command()

@@ -5,7 +5,7 @@
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,12 +17,12 @@ from sora_refs.cli.base import (
     LibraryOpt,
     ListFormat,
     ManifestOpt,
+    RefArg,
     SearchOpt,
     TreeFormat,
     VenueOpt,
     YearOpt,
     app,
-    complete_ref,
     handles_errors,
     library_for,
     load_for,
@@ -33,6 +33,9 @@ from sora_refs.cli.base import (
 )
 from sora_refs.errors import SoraRefsError, UsageError
 from sora_refs.readinglist import export
+
+if TYPE_CHECKING:
+    from sora_refs.readinglist.model import Manifest, Reference
 
 
 @app.command("list")
@@ -157,9 +160,7 @@ def export_(
 @handles_errors
 def show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Reference number, key, unambiguous start of a "
-                                            "key, or arXiv id.", show_default=False,
-                                       autocompletion=complete_ref)],
+    ref: RefArg,
     manifest: ManifestOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False,
     dest: DestOpt = None,
@@ -186,6 +187,61 @@ def show(
     from sora_refs.cli.render import reference_detail
 
     print_view(reference_detail(r, m, filed))
+
+
+@app.command("open")
+@handles_errors
+def open_(
+    ctx: typer.Context,
+    ref: RefArg,
+    manifest: ManifestOpt = None,
+    dest: DestOpt = None,
+    web: Annotated[bool, typer.Option("--web", help="Open the paper's page in the browser "
+                                      "instead (arXiv abstract, DOI link, or its first "
+                                      "URL).")] = False,
+    print_only: Annotated[bool, typer.Option("--print", help="Print the path or address "
+                                             "instead of opening it, e.g. for "
+                                             "zathura \"$(sora-refs open ho --print)\".")
+                          ] = False,
+) -> None:
+    """Open a paper's PDF from the library in the system's viewer, or its page with --web."""
+    m = load_for(ctx, manifest)
+    r = m.find(ref)
+    if web:
+        target = r.page_url
+        if target is None:
+            raise SoraRefsError(f"{r.n}. {r.key} has no arXiv id, DOI or URL to open; add "
+                                "one to the list, or open the PDF on disk (without --web).")
+    else:
+        target = str(_filed_pdf(m, r, library_for(dest)))
+    if print_only:
+        write_out(target + "\n")
+        return
+    if typer.launch(target) != 0:
+        raise SoraRefsError(f"no program to open it was found (xdg-open on Linux, open on "
+                            f"macOS); open it yourself: {target}")
+
+
+def _filed_pdf(m: "Manifest", r: "Reference", library: Path | None) -> Path:
+    """The reference's PDF in the library, a regular file inside it (never a link out).
+
+    Raises:
+        SoraRefsError: it is not there (exit 1), with how to get it.
+    """
+    from sora_refs.library.inventory import quick_status
+    from sora_refs.library.layout import relative_path
+
+    where = library if library is not None else Path(defaults.DEFAULT_DEST)
+    path = where / relative_path(m, r)
+    if library is None or path.is_symlink() or not path.is_file():
+        raise SoraRefsError(f"{r.n}. {r.key} is not in {where}/ yet: fetch it with "
+                            f"`sora-refs fetch {r.key} --dest {where}` (or import a copy you "
+                            f"have with `sora-refs import FILE --dest {where}`), or open its "
+                            f"page with `sora-refs open {r.key} --web`.")
+    if quick_status(m, [r], library)[r.n] != "ok":
+        warn(f"note: {path} is not verified yet (or changed since); `sora-refs verify` "
+             "checks that it is this paper.")
+    return path.absolute()
 
 
 @app.command()

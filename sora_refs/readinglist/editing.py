@@ -1,4 +1,5 @@
-"""Writing manifests: ``init`` a new reading list, ``add`` references from arXiv.
+"""Writing manifests: ``init`` a new reading list, ``add`` references (the entries
+themselves are made in :mod:`sora_refs.readinglist.new_entries`).
 
 ``add`` edits by inserting text only, at the place pyyaml's parser reports the
 ``references`` list ends, so every comment, blank line and key order in the file
@@ -13,28 +14,12 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sora_refs.errors import UsageError
 from sora_refs.readinglist.manifest import Manifest, parse_manifest
 from sora_refs.safefile import atomic_write
 from sora_refs.text import slugify
-
-
-class PaperRecord(Protocol):
-    """What ``add`` needs of a paper's metadata (the arXiv resolver's records have it);
-    the reading list does not import the resolvers, which sit above it."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def authors(self) -> Sequence[str]: ...
-    @property
-    def year(self) -> int | None: ...
-    @property
-    def summary(self) -> str: ...
 
 TEMPLATE = """\
 # A reading list for sora-refs. Check it with `sora-refs --manifest {name} list`;
@@ -216,35 +201,6 @@ def require_category(manifest: Manifest, category: str) -> str:
         raise UsageError(f"category {category!r} names {len(found)} categories "
                          f"({', '.join(found)}): give the whole path.")
     raise UsageError(f"unknown category {category!r}: give a slug or a path, one of {known}.")
-
-
-def add_from_arxiv(manifest: Manifest, records: Sequence[PaperRecord], category: str,
-                   ) -> list[dict[str, object]]:
-    """Manifest entries for arXiv ``records``, numbered after the last reference."""
-    category = require_category(manifest, category)
-    n = max((r.n for r in manifest.references), default=0)
-    taken = {r.key.lower() for r in manifest.references}
-    entries = []
-    for rec in records:
-        n += 1
-        surname = rec.authors[0].split()[-1] if rec.authors else "anon"
-        key = make_key(surname, rec.year, rec.title, taken)
-        taken.add(key.lower())
-        first_sentence = rec.summary.split(". ")[0].rstrip(".")
-        entries.append({
-            "n": n,
-            "key": key,
-            "title": rec.title,
-            "authors": list(rec.authors),
-            "year": rec.year,
-            "venue": "arXiv",
-            "arxiv": rec.id,
-            "urls": [f"https://arxiv.org/pdf/{rec.id}"],
-            "category": category,
-            "note": (f"From its abstract: {first_sentence}." if first_sentence
-                     else "Why it is on the list, in one sentence."),
-        })
-    return entries
 
 
 def check_writable(path: Path) -> os.stat_result | None:

@@ -8,14 +8,13 @@ from its JSON copy.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sora_refs.errors import UsageError
-from sora_refs.text import arxiv_base, arxiv_in
+from sora_refs.text import arxiv_base, arxiv_in, doi_in
 
 
 @dataclass(frozen=True)
@@ -72,6 +71,16 @@ class Reference:
     @property
     def first_author_surname(self) -> str:
         return self.first_author.split()[-1] if self.first_author.split() else "unknown"
+
+    @property
+    def page_url(self) -> str | None:
+        """Where a person reads about the paper: its arXiv abstract, its DOI, or its first
+        PDF; None when the list gives none of them."""
+        if self.arxiv:
+            return f"https://arxiv.org/abs/{self.arxiv}"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return self.urls[0] if self.urls else None
 
     @property
     def year_text(self) -> str:
@@ -183,7 +192,7 @@ class Manifest:
             hits = [r for r in self.references if r.arxiv and arxiv_base(r.arxiv).lower()
                     == ident]
             return hits[0] if hits else self._missing(want, low)
-        doi = _doi_in(low)
+        doi = doi_in(low).lower()
         if doi:
             hits = [r for r in self.references if r.doi and r.doi.lower() == doi]
             return hits[0] if hits else self._missing(want, low)
@@ -272,8 +281,3 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 
 def _under(path: str, ancestor: str) -> bool:
     return path == ancestor or path.startswith(ancestor + "/")
-
-
-def _doi_in(low: str) -> str:
-    m = re.match(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", low)
-    return m.group(1) if m else ""

@@ -83,6 +83,20 @@ class DoiFinder:
             out[w.number] = found
         return out
 
+    def record(self, doi: str) -> Found:
+        """Crossref's record of ``doi`` as it stands (``add`` names the paper by its DOI,
+        so there is no cited title to match), with Unpaywall's open PDFs."""
+        try:
+            works = self._ask(crossref.doi_url(doi), crossref.parse, self._crossref_headers(),
+                              crossref.SPACING["polite" if self.email else "public"])
+        except Unavailable as exc:
+            return Found("unavailable", doi, detail=str(exc))
+        if not works:
+            return Found("miss", doi, detail=f"Crossref knows no DOI {doi}")
+        found = Found("found", works[0].doi, works[0])
+        self._unpaywall(found)
+        return found
+
     def _crossref(self, w: Wanted) -> Found:
         url = crossref.doi_url(w.doi) if w.doi else crossref.query_url(w.title, w.author,
                                                                         w.year)
