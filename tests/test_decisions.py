@@ -123,7 +123,7 @@ def test_attempts_streaks_and_giving_up_on_a_host() -> None:
         v = p.failed(g, 3, "HTTP 503")
         assert "gave up after 3 attempts" in v.give_up and not g.given_up
         p.failed(g, 3, "HTTP 503")
-        assert g.given_up == "2 URLs failed"
+        assert g.given_up == "2 URLs failed; the last: HTTP 503"
         s = RetryPolicy(host_streak=3)
         g2 = _gate()
         s.failed(g2, 1, "x")

@@ -547,3 +547,27 @@ def test_uncreatable_dest_is_reported_without_traceback(runner, tmp_path,
                                  str(tmp_path / "plain" / "lib")])
     assert result.exit_code == 1
     assert "Not a directory" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_rerun_names_the_hosts_the_list_names_not_the_mirror(runner, web, tmp_path,
+                                                              small_manifest, monkeypatch
+                                                              ) -> None:
+    """Issue 20: with --mirror, a re-run's Source column said 127.0.0.1 (the lock kept the
+    mirror's address); it names the copy as the list does, first run and re-run alike."""
+    from sora_refs.library.layout import LOCK_NAME
+
+    m = load_manifest(small_manifest)
+    web.serve_manifest(m)
+    monkeypatch.setenv("COLUMNS", "200")
+    dest = tmp_path / "lib"
+    first = _fetch(runner, web, dest, "1", manifest=small_manifest)
+    again = _fetch(runner, web, dest, "1", manifest=small_manifest)
+    assert first.exit_code == again.exit_code == 0, again.output
+    for result in (first, again):
+        assert "papers.example.org" in result.stdout and "127.0.0.1" not in result.stdout
+    assert "present" in again.stdout
+    lock = json.loads((dest / LOCK_NAME).read_text(encoding="utf-8"))
+    assert "https://papers.example.org/alpha.pdf" in json.dumps(lock)
+    assert "127.0.0.1" not in json.dumps(lock)
+    row = json.loads(_fetch(runner, web, dest, "1", "--json", manifest=small_manifest).stdout)[0]
+    assert row["status"] == "present" and row["url"] == "https://papers.example.org/alpha.pdf"

@@ -32,7 +32,7 @@ class LineEvents:
         pass
 
     def waiting(self, ref: Reference, seconds: float, why: str) -> None:
-        self.console.file.write(printable(f"  waiting {seconds:.0f} s: {why} "
+        self.console.file.write(printable(f"  waiting {_seconds(seconds)}: {why} "
                                           f"(for {ref.n}. {ref.short_title(40)})") + "\n")
         self.console.file.flush()
 
@@ -109,7 +109,7 @@ class RichEvents:
             self.progress.remove_task(task)
 
     def waiting(self, ref: Reference, seconds: float, why: str) -> None:
-        self.progress.console.print(text(f"waiting {seconds:.0f} s: {why}",
+        self.progress.console.print(text(f"waiting {_seconds(seconds)}: {why}",
                                          style="dim"))
 
     def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
@@ -142,3 +142,7 @@ class _QueueLine:
 
 
 # ---------------------------------------------------------------- verify and import
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"

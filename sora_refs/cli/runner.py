@@ -25,16 +25,23 @@ class FetchRun:
     """What a fetch came to, and what the person should hear about it afterwards."""
 
     def __init__(self, outcomes: list[Any], interrupted: bool = False,
-                 down: str | None = None, lock_error: str | None = None) -> None:
+                 down: str | None = None, lock_error: str | None = None,
+                 given_up: dict[str, str] | None = None) -> None:
         self.outcomes = outcomes
         self.interrupted = interrupted
         self.down = down
         self.lock_error = lock_error
+        self.given_up = given_up or {}
 
     def advise(self) -> None:
         """After the summary, so it is the last thing on the screen."""
         if self.down:
             warn(offline_advice(self.down))
+        for host, why in self.given_up.items():
+            failed = sum(1 for o in self.outcomes if o is not None and o.status == "failed"
+                         and f"gave up on {host}" in (o.error or ""))
+            if failed:
+                warn(given_up_advice(host, why, failed))
         if self.lock_error:
             warn(f"Warning: the lock file could not be written: {self.lock_error}. The "
                   "papers listed as downloaded are filed and complete; the next run verifies "
@@ -61,12 +68,15 @@ def execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any]
             done = holder[0].outcomes if holder else {}
             if holder:
                 holder[0].save_lock()  # what finished stays recorded
+                holder[0].lock.unreserve()
             return FetchRun([done.get(p.ref.n) or fetch_mod.Outcome(p.ref, "interrupted")
                          for p in plans], interrupted=True,
                         lock_error=holder[0].lock_error if holder else None)
     if not holder:  # everything was already filed: no engine ran
         return FetchRun(outcomes)
-    return FetchRun(outcomes, down=holder[0].engine.hosts.down, lock_error=holder[0].lock_error)
+    hosts = holder[0].engine.hosts
+    return FetchRun(outcomes, down=hosts.down, lock_error=holder[0].lock_error,
+                    given_up=hosts.given_up())
 
 
 def _attach(events: Any, queue: Callable[[], str]) -> None:
@@ -102,6 +112,21 @@ def offline_advice(why: str) -> str:
         "you can reach (e.g. --mirror https://arxiv.org=https://mirror.example.edu/arxiv); "
         "or download the PDFs in a browser and file them with `sora-refs import "
         "~/Downloads`, which identifies each one.")
+
+
+def given_up_advice(host: str, why: str, failed: int) -> str:
+    """What to do about a host that stopped answering well mid-run (the network as a
+    whole was there: other hosts answered)."""
+    from sora_refs.text import plural
+
+    return (
+        f"Gave up on {host} for the rest of this run: {why}. "
+        + f"{plural(failed, 'reference')} failed because of it. "
+        + f"If {host} is slow or blocked from here, run the same command again later (what "
+        "arrived is kept and resumes); if you need a proxy, set HTTPS_PROXY=http://host:port; "
+        f"point --mirror at a copy you can reach (--mirror https://{host}=https://mirror."
+        "example.edu/...); or download the PDFs in a browser and file them with `sora-refs "
+        "import ~/Downloads`, which identifies each one.")
 
 
 def progress_events(err: "Console", total: int, quiet: bool) -> tuple[Any, Any]:

@@ -153,7 +153,7 @@ def trusted(plan: Plan, lock: LockFile, deep: bool) -> Outcome | None:
         except (OSError, VerificationError):
             return None
     return Outcome(plan.ref, "present", plan.final, entry.url, entry.sha256, entry.bytes,
-                   entry.pages)
+                   entry.pages, source=entry.url or None)
 
 
 class Fetcher:
@@ -175,10 +175,12 @@ class Fetcher:
         self._last_save = 0.0
 
     async def run(self, plans: Sequence[Plan]) -> list[Outcome]:
+        self.lock.reserve(len(plans))
         try:
             await asyncio.gather(*(self._one(p) for p in plans))
         finally:
             self.save_lock()
+            self.lock.unreserve()
         return [self.outcomes[p.ref.n] for p in plans]
 
     def queue(self) -> str:
@@ -340,13 +342,14 @@ class Fetcher:
         os.replace(part, plan.final)
         _remove(sidecar_path(plan.final))
         st = plan.final.stat()
-        source = redact(self.engine.router.target(url))
+        # The lock names the copy as the list does (a venue's or arXiv's URL), not the
+        # --mirror it came through, so a re-run says where the paper is from.
         self.lock.put(plan.ref.key, LockEntry.now(
-            plan.ref.n, plan.relative.as_posix(), got.sha256, got.size, verified.pages, source,
-            st.st_mtime_ns))
+            plan.ref.n, plan.relative.as_posix(), got.sha256, got.size, verified.pages,
+            redact(url), st.st_mtime_ns))
         return Outcome(plan.ref, "resumed" if got.resumed else "downloaded", plan.final,
-                       source, got.sha256, got.size, verified.pages, attempts=got.attempts,
-                       source=url, note=note)
+                       redact(self.engine.router.target(url)), got.sha256, got.size,
+                       verified.pages, attempts=got.attempts, source=url, note=note)
 
     def _make_room(self, plan: Plan) -> str | None:
         """Move aside whatever holds the final name, unless it is the file the lock

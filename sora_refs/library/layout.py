@@ -10,6 +10,7 @@ manifest says.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -28,6 +29,7 @@ from sora_refs.text import NAME_MAX, slugify
 LOCK_NAME = "sora-refs.lock.json"
 RUN_LOCK_NAME = ".sora-refs.lock"
 HOLDER_NAME = ".sora-refs.pid"  # who holds the run lock, for a waiting run's message
+RESERVE_NAME = ".sora-refs.reserve"  # room kept for the lock while a fetch runs
 def relative_path(manifest: Manifest, ref: Reference) -> Path:
     """Where ``ref`` is filed inside the destination."""
     folders = [f"{c.index:02d}-{c.slug}" for c in manifest.category_chain(ref.category)]
@@ -90,6 +92,9 @@ class LockEntry:
         return cls(**values)
 
 
+_ENTRY_BYTES = 400  # one entry of the lock file as written, with room for long paths
+
+
 class LockFile:
     """``sora-refs.lock.json``: per reference key, the file that was verified."""
 
@@ -97,6 +102,8 @@ class LockFile:
         self.path = dest / LOCK_NAME
         self.entries: dict[str, LockEntry] = {}
         self._dirty = False
+        self._reserve = dest / RESERVE_NAME
+        self._reserved = False
 
     def load(self) -> LockFile:
         try:
@@ -119,8 +126,41 @@ class LockFile:
         self.entries[key] = entry
         self._dirty = True
 
+    def reserve(self, entries: int) -> None:
+        """Keep room on the disk for the lock to grow by ``entries``, until
+        :meth:`unreserve`: a download that fills the disk must not cost the record of
+        every paper filed before it. Nothing is kept when there is no room already."""
+        size = min(16 << 20, (64 << 10) + 2 * _ENTRY_BYTES * (len(self.entries) + entries))
+        try:
+            with open_nofollow(self._reserve, "wb") as fh:
+                if hasattr(os, "posix_fallocate"):
+                    os.posix_fallocate(fh.fileno(), 0, size)
+                else:
+                    fh.write(bytes(size))
+            self._reserved = True
+        except OSError:
+            self.unreserve()
+
+    def unreserve(self) -> bool:
+        """Give the kept room back; True when there was some."""
+        held, self._reserved = self._reserved, False
+        with contextlib.suppress(OSError):
+            if not self._reserve.is_symlink():
+                self._reserve.unlink(missing_ok=True)
+        return held
+
     def save(self) -> None:
-        """Write atomically: a crash leaves the old lock or the new one, never half."""
+        """Write atomically: a crash leaves the old lock or the new one, never half.
+
+        A full disk gets the room :meth:`reserve` kept, and the write is tried again."""
+        try:
+            self._save()
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC or not self.unreserve():
+                raise
+            self._save()
+
+    def _save(self) -> None:
         if not self._dirty:
             return
         # vars(), not asdict(): the fields are plain values, and asdict's deep copy of

@@ -192,7 +192,9 @@ class Engine:
                 if verdict.defer:
                     raise Deferred(f"{exc}; the server asks to wait {verdict.wait:.0f} s",
                                    url, verdict.wait) from None
-                await pause(verdict.wait, verdict.why, waiter)
+                # Every retry is said, however short its wait: a failed attempt (30 s
+                # of a stalled server) is news to a person watching a quiet log.
+                await pause(verdict.wait, verdict.why, waiter, always=True)
 
     def _check_offline(self, url: str) -> None:
         why = self.hosts.offline(self.expected_hosts)
@@ -249,7 +251,7 @@ class Engine:
             raise FetchError(f"refusing a redirect to a non-http(s) address ({exc})",
                              url=url) from None
         except httpx.TimeoutException as exc:
-            raise Transient(f"timed out: no data for {self.options.read_timeout:g} s from "
+            raise Transient(f"timed out: {timeout_reason(exc, self.options)} from "
                             f"{self._where(exc, url)}") from None
         except (httpx.ConnectError, httpx.ProxyError) as exc:
             raise Transient(f"cannot connect to {self._where(exc, url)}: {reason(exc)}"
@@ -368,9 +370,10 @@ class Engine:
                         resumed=rec.resumed, attempts=rec.attempt)
 
 
-async def pause(seconds: float, why: str, waiter: Waiter | None = None) -> None:
+async def pause(seconds: float, why: str, waiter: Waiter | None = None,
+                always: bool = False) -> None:
     """Sleep on purpose, saying so first: a run never waits in silence."""
-    if seconds >= 1 and waiter is not None:
+    if (seconds >= 1 or always) and waiter is not None:
         waiter(seconds, why)
     await asyncio.sleep(seconds)
 
@@ -386,3 +389,19 @@ def _check_head(head: bytes, ctype: str, url: str, status: int) -> None:
             "URL in a browser and file the PDF with `sora-refs import ~/Downloads`.", url=url)
     raise BlockedError(f"answered something that is not a PDF "
                        f"({ctype or 'no Content-Type'}, starting {head[:16]!r})", url=url)
+
+
+def timeout_reason(exc: Exception, options: Options) -> str:
+    """What ran out, in words: the connection, the answer's headers (however steadily
+    their bytes came), or the data (no byte at all for a while)."""
+    import httpx
+
+    from sora_refs.net.transport import HeaderTimeout
+
+    if isinstance(exc, HeaderTimeout):
+        return str(exc)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"no connection within {options.connect_timeout:g} s"
+    if isinstance(exc, httpx.WriteTimeout):
+        return f"could not send the request within {options.read_timeout:g} s"
+    return f"no data for {options.read_timeout:g} s"

@@ -159,6 +159,13 @@ class Hosts:
             self.gates[host] = gate
         return self.gates[host]
 
+    def given_up(self) -> dict[str, str]:
+        """Why each host that was given up on mid-run was (not when the whole network
+        is down: that has its own advice)."""
+        if self.down:
+            return {}
+        return {host: g.given_up for host, g in self.gates.items() if g.given_up}
+
     def offline(self, expected: int) -> str | None:
         """Why no host can be reached, once that is clear; else ``None``.
 

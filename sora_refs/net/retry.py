@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sora_refs import defaults
 from sora_refs.net.hosts import HostGate
+from sora_refs.text import plural
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class RetryPolicy:
         """
         gate.streak += 1
         if gate.streak >= self.host_streak and not gate.given_up:
-            gate.given_up = f"{gate.streak} attempts in a row failed"
+            gate.given_up = f"{gate.streak} attempts in a row failed; the last: {reason}"
             return Verdict(give_up=f"{reason} (gave up on {gate.host} after {gate.streak} "
                                   "failed attempts in a row)")
         if retry_after is not None and retry_after > self.retry_after_cap:
@@ -74,8 +75,8 @@ class RetryPolicy:
         if attempt >= self.attempts:
             gate.failed_urls += 1
             if gate.failed_urls >= self.host_failures:
-                gate.given_up = f"{gate.failed_urls} URLs failed"
-            return Verdict(give_up=f"{reason} (gave up after {attempt} attempts)")
+                gate.given_up = f"{gate.failed_urls} URLs failed; the last: {reason}"
+            return Verdict(give_up=f"{reason} (gave up after {plural(attempt, 'attempt')})")
         if retry_after is not None:
             gate.pause(retry_after)  # the answer speaks for the whole host
             why = f"{gate.host} asked to wait ({reason})"

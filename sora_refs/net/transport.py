@@ -123,6 +123,11 @@ class _GatedStream(httpx.AsyncByteStream):
                 release()
 
 
+class HeaderTimeout(httpx.ReadTimeout):
+    """The status line and headers did not arrive in time, however steadily bytes came:
+    its message says so (a plain read timeout means no byte at all for a while)."""
+
+
 class RoutingTransport(httpx.AsyncBaseTransport):
     """Mirrors, per-host gates and redirect rules for every request and hop."""
 
@@ -143,9 +148,9 @@ class RoutingTransport(httpx.AsyncBaseTransport):
                 inner = await asyncio.wait_for(self.inner.send(forward, stream=True),
                                                _header_deadline(request))
             except asyncio.TimeoutError:
-                raise httpx.ReadTimeout(f"no complete answer (status line and headers) "
-                                        f"within {_header_deadline(request):g} s",
-                                        request=request) from None
+                raise HeaderTimeout(f"no complete answer (status line and headers) "
+                                    f"within {_header_deadline(request):g} s",
+                                    request=request) from None
             except httpx.TransportError as exc:
                 why = _connect_reason(exc)
                 gate.unreachable = why and f"{self.router.describe(url)}: {why}"
