@@ -140,3 +140,16 @@ def test_add_without_a_category_names_the_choices(runner, mine) -> None:
     result = _add(runner, mine, "--title", "T", "--author", "A B")
     assert result.exit_code == 2
     assert "add needs --category" in result.stderr and "methods/models" in result.stderr
+
+
+def test_a_paper_without_a_url_is_a_clear_failure_in_fetch(runner, mine, tmp_path) -> None:
+    assert _add(runner, mine, "--title", "A Memo", "--author", "Ann Writer", "-c",
+                "basics").exit_code == 0
+    result = runner.invoke(app, ["--manifest", str(mine), "fetch", "--dest",
+                                 str(tmp_path / "lib"), "--json"])
+    assert result.exit_code == 1
+    import json
+
+    (row,) = json.loads(result.stdout)
+    assert row["status"] == "failed"
+    assert "the list gives no URL for it" in row["error"] and "sora-refs import" in row["error"]

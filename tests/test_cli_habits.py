@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,96 @@ def test_the_cache_folder_is_the_platforms(monkeypatch, tmp_path, platform: str,
     monkeypatch.setattr(sys, "platform", platform)
     assert cache_dir().as_posix().endswith(expected)
     assert str(cache_dir()).startswith(str(tmp_path))
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 200])
+def test_live_download_lines_fit_the_terminal_and_never_wrap(width: int) -> None:
+    """Issue 20: at 80 columns the live lines wrapped their units onto a second line
+    ("0.7/1.2" / "MB"). Each download is one line, byte counts whole, at any width; wide
+    terminals show more of the title and the host."""
+    from rich.console import Console
+
+    from sora_refs.cli.progress import RichEvents
+
+    m = load_manifest(REAL_MANIFEST)
+    console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=None)
+    events = RichEvents(console, 32)
+    active = m.references[:6]
+    for i, ref in enumerate(active):
+        events.start(ref, ref.urls[0])
+        events.advance(ref, 0, 987_654_321 if i == 0 else 1_234_567, 0)
+        events.advance(ref, 123_456_789 if i == 0 else 734_567, None, 0)
+    with console.capture() as cap:
+        console.print(events.live.renderable)
+    lines = cap.get().splitlines()
+    assert max(len(line) for line in lines) <= width, "\n".join(lines)
+    downloads = [line for line in lines if "/" in line and "B" in line]
+    assert len(downloads) == len(active), "\n".join(lines)  # one line each, none wrapped
+    assert all(line.split()[0].rstrip(".").isdigit() for line in downloads), lines
+    assert any("123.5/987.7 MB" in line for line in downloads), lines
+    if width >= 120:
+        assert any("openaccess.thecvf.com" in line or "arxiv.org" in line or "neurips" in line
+                   for line in downloads), lines
+    shown = max(len(line.split("  ")[0]) for line in downloads)
+    assert shown >= (60 if width >= 200 else 24), lines  # titles use the room there is
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal of a set size")
+def test_fetch_in_a_real_80_column_terminal_never_draws_past_its_edge(tmp_path,
+                                                                     real_manifest) -> None:
+    """Issue 20, in a real terminal: a pseudo-terminal of 80 columns, a fetch slow enough
+    for the live display to draw; every line it draws, and the summary, fit."""
+    import fcntl
+    import pty
+    import re
+    import select
+    import struct
+    import termios
+
+    from tests.conftest import Web
+    from tests.pdfs import pdf_for
+
+    web = Web()
+    try:
+        refs = real_manifest.select(category="diffusion")
+        for ref in refs:
+            for url in ref.urls:
+                web.serve(url, pdf_for(ref, pad_to=250_000))
+        for host in web.hosts.values():
+            host.bandwidth = 250_000
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 80, 0, 0))
+        env = subprocess_env(TERM="xterm-256color")
+        for k in ("NO_COLOR", "COLUMNS", "LINES"):
+            env.pop(k, None)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "sora_refs", "fetch", "-c", "diffusion", "--dest",
+             str(tmp_path / "lib"), "--delay", "0", *web.mirror_args()],
+            stdin=slave, stdout=slave, stderr=slave, env=env, cwd=tmp_path, close_fds=True)
+        os.close(slave)
+        out = b""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif child.poll() is not None:
+                break
+        child.wait(timeout=10)
+        os.close(master)
+    finally:
+        web.stop()
+    assert child.returncode == 0, out.decode(errors="replace")
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]", "",
+                    out.decode("utf-8", errors="replace"))
+    drawn = [seg for line in re.split(r"\r\n|\n|\r", screen) for seg in [line] if seg.strip()]
+    assert any("MB" in seg or "kB" in seg for seg in drawn), screen  # the live lines drew
+    assert max(len(seg) for seg in drawn) <= 80, [s for s in drawn if len(s) > 80]
+    assert not [seg for seg in drawn if seg.strip() in ("MB", "kB", "MB/s", "kB/s")], screen
+    assert "downloaded" in screen

@@ -69,13 +69,20 @@ class RichEvents:
             TimeRemainingColumn,
             TransferSpeedColumn,
         )
+        from rich.table import Column
 
         self.narrow = console.width < 80
+        room = _Room(console.width)
+        self.title_width, self.host_width = room.title, room.host
         columns: list[ProgressColumn] = [
-            TextColumn("{task.description}", markup=False, table_column=None),
-            BarColumn(bar_width=8 if self.narrow else 20), DownloadColumn()]
+            TextColumn("{task.description}", markup=False,
+                       table_column=Column(no_wrap=True, overflow="ellipsis")),
+            BarColumn(bar_width=room.bar),
+            DownloadColumn(table_column=Column(no_wrap=True, min_width=_BYTES))]
         if not self.narrow:
-            columns += [TransferSpeedColumn(), TimeRemainingColumn()]
+            columns += [TransferSpeedColumn(table_column=Column(no_wrap=True,
+                                                                min_width=_SPEED)),
+                        TimeRemainingColumn(table_column=Column(no_wrap=True))]
         self.progress = Progress(*columns, console=console, transient=True)
         self.overall = Progress(TextColumn("{task.description}", style="bold", markup=False),
                                 BarColumn(), MofNCompleteColumn(), console=console)
@@ -101,9 +108,10 @@ class RichEvents:
         """A reference is about to ask ``url``; its line appears when bytes arrive."""
         from urllib.parse import urlsplit
 
-        title = printable(ref.short_title(18 if self.narrow else 30))
-        host = middle(urlsplit(url).hostname or "", 14 if self.narrow else 22)
-        self._labels[ref.n] = f"{ref.n:>2}. {title}" + ("" if self.narrow else f"  {host}")
+        title = printable(ref.short_title(self.title_width))
+        host = middle(urlsplit(url).hostname or "", self.host_width) if self.host_width else ""
+        self._labels[ref.n] = f"{ref.n:>2}. {title:<{self.title_width}}" + (
+            f"  {host}" if host else "")
         task = self._tasks.pop(ref.n, None)
         if task is not None:  # the next URL after a failed one
             self.progress.remove_task(task)
@@ -130,6 +138,29 @@ class RichEvents:
         self.overall.advance(self._overall_task)
 
 
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+
+
+_BYTES = 14  # "123.4/567.8 MB", the widest a download column gets
+_SPEED = 10  # "123.4 MB/s"
+_ETA = 7     # "0:01:23"
+
+
+class _Room:
+    """How a download line spends the terminal's width: the byte counts, speed and time
+    left whole (they never wrap onto a second line), then the bar, then the title, and
+    the host only where there is room for it too."""
+
+    def __init__(self, width: int) -> None:
+        narrow = width < 80
+        self.bar = 8 if narrow else 20 if width >= 120 else 12
+        fixed = self.bar + _BYTES + (0 if narrow else _SPEED + _ETA + 2) + 2  # + spaces
+        label = max(12, width - fixed - 1)  # what is left for "nn. title  host"
+        self.host = 22 if label >= 4 + 30 + 2 + 22 else 0
+        self.title = max(8, min(60, label - 4 - (self.host + 2 if self.host else 0)))
+
+
 class _QueueLine:
     """The line under the downloads: what is queued and why (empty when nothing is)."""
 
@@ -142,7 +173,3 @@ class _QueueLine:
 
 
 # ---------------------------------------------------------------- verify and import
-
-
-def _seconds(seconds: float) -> str:
-    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"

@@ -285,7 +285,8 @@ class Fetcher:
             outcome.tried = reasons
             return outcome
         if not plan.urls:
-            reasons.append("the manifest lists no URL for it")
+            reasons.append("the list gives no URL for it: add one to its urls, or file a "
+                           "copy you have with `sora-refs import FILE`")
         return Outcome(plan.ref, "failed", error="; ".join(reasons), attempts=attempts,
                        tried=reasons)
 
