@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sora_refs.bibliography.resolvers import cvf, ecva, neurips, pmlr
-from sora_refs.bibliography.resolvers.venues import Paper, match, venue_of
+from sora_refs.bibliography.resolvers.venues import Paper, index_urls, match, venue_of
 from sora_refs.cli import app
 from sora_refs.readinglist.manifest import load_manifest
 from tests import bibliographies as B
@@ -164,9 +164,17 @@ def test_the_venue_a_citation_names(printed: str, venue: str | None) -> None:
 
 
 def test_index_urls_follow_each_sites_rule() -> None:
-    assert cvf.index_url("CVPR", 2023) == "https://openaccess.thecvf.com/CVPR2023?day=all"
-    assert cvf.index_url("CVPR", 2018) == "https://openaccess.thecvf.com/CVPR2018.py"
-    assert cvf.index_url("CVPR", 2020) is None  # split by day: no single page
+    from sora_refs.bibliography.resolvers.venues import index_urls
+
+    assert index_urls("CVPR", 2023) == ("https://openaccess.thecvf.com/CVPR2023?day=all",)
+    assert index_urls("CVPR", 2018) == ("https://openaccess.thecvf.com/CVPR2018.py",)
+    assert index_urls("CVPR", 2020) == tuple(  # split by day: one page per day
+        f"https://openaccess.thecvf.com/CVPR2020?day=2020-06-{d}" for d in (16, 17, 18))
+    assert index_urls("CVPR", 2019)[0] == "https://openaccess.thecvf.com/CVPR2019?day=2019-06-18"
+    assert index_urls("ICCV", 2019) == ("https://openaccess.thecvf.com/ICCV2019?day=all",)
+    assert index_urls("CVPR", 2012) == ()
+    assert index_urls("ICML", 2020) == (
+        "https://proceedings.mlr.press/v119/assets/bib/citeproc.yaml",)
     assert neurips.index_url("NeurIPS", 2017) == \
         "https://proceedings.neurips.cc/paper_files/paper/2017"
     assert neurips.index_url("ICLR", 2025) == "https://proceedings.iclr.cc/paper_files/paper/2025"
@@ -314,9 +322,10 @@ def test_a_real_pdfs_citations_find_their_venue_copies(runner, tmp_path) -> None
     expected: dict[str, str] = {}  # printed title -> the venue URL the index links
     ecva_years: dict[int, list] = {}
     for (venue, year), group in groups.items():
-        url = module[venue].index_url(venue, year)
-        if url is None:
+        pages = index_urls(venue, year)
+        if not pages:
             continue
+        url = pages[0]
         site = "{0.scheme}://{0.netloc}".format(urlsplit(url))
         host = hosts.setdefault(site, Host(urlsplit(url).hostname or site))
         refs = [SimpleNamespace(title=c.title, authors=tuple(c.authors)) for c in group]
@@ -325,8 +334,12 @@ def test_a_real_pdfs_citations_find_their_venue_copies(runner, tmp_path) -> None
         if module[venue] is cvf:
             hrefs = [f"/content/{venue}{year}/papers/P{i}_{venue}_{year}_paper.pdf"
                      for i in range(len(refs) + 1)]
-            host.add(path, cvf_listing(list(zip([*refs, decoy], hrefs, strict=True)), 2023),
-                     content_type="text/html")
+            listed = list(zip([*refs, decoy], hrefs, strict=True))
+            for k, page in enumerate(pages):  # a day's page each, when split by day
+                day = urlsplit(page)
+                host.add(day.path + (f"?{day.query}" if day.query else ""),
+                         cvf_listing([listed[-1], *listed[k::len(pages)]], 2023),
+                         content_type="text/html")
             links = [f"{site}{h}" for h in hrefs]
         elif module[venue] is neurips:
             hrefs = [f"/paper_files/paper/{year}/hash/{i:032x}-Abstract.html"
@@ -368,8 +381,8 @@ def test_a_real_pdfs_citations_find_their_venue_copies(runner, tmp_path) -> None
                     wrong += 1
         assert wrong == 0
         assert len(expected) >= 20 and found == len(expected), (found, len(expected))
-        index_urls = {module[v].index_url(v, y) for (v, y) in groups} - {None}
-        assert sum(len(h.log) for h in hosts.values()) == len(index_urls)  # one each
+        asked = {u for (v, y) in groups for u in index_urls(v, y)}
+        assert sum(len(h.log) for h in hosts.values()) == len(asked)  # one each
     finally:
         for h in hosts.values():
             h.stop()
@@ -395,3 +408,55 @@ def test_a_stale_ecva_page_still_serves_when_its_host_is_down(tmp_path, real_man
     down = VenueFinder(up, cache=tmp_path)
     copy = down.find(wanted)[9]
     assert copy.state == "found" and down.cached == 1 and "www.ecva.net" in down.unavailable
+
+
+def test_cvpr_2020_is_read_from_its_three_day_pages(tmp_path) -> None:
+    """CVPR 2019 and 2020 have no single listing (issue 18): one page per conference day,
+    in the 2020 layout (relative hrefs, ``query`` inputs with a leading space). Each page
+    is asked once and kept; a day that cannot be read makes the year unavailable, never
+    a miss, for the paper may be on it."""
+    from types import SimpleNamespace
+
+    from sora_refs.bibliography.resolvers.venues import VenueFinder
+    from sora_refs.net.mirrors import parse_mirrors
+    from tests.httpserver import Host
+    from tests.venue_standins import cvf_listing
+
+    def paper(title: str, *authors: str) -> SimpleNamespace:
+        return SimpleNamespace(title=title, authors=authors)
+
+    days = [[(paper("Deep Snake for Real-Time Instance Segmentation", "Sida Peng"),
+              "content_CVPR_2020/papers/Peng_Deep_Snake_CVPR_2020_paper.pdf")],
+            [(paper("Unsupervised Learning of Probably Symmetric Deformable 3D Objects From "
+                    "Images in the Wild", "Shangzhe Wu", "Christian Rupprecht"),
+              "content_CVPR_2020/papers/Wu_Unsupervised_Learning_CVPR_2020_paper.pdf")],
+            [(paper("Momentum Contrast for Unsupervised Visual Representation Learning",
+                    "Kaiming He"), "content_CVPR_2020/papers/He_Momentum_CVPR_2020_paper.pdf")]]
+    host = Host("openaccess.thecvf.com")
+    for day, entries in zip((16, 17, 18), days, strict=True):
+        host.add(f"/CVPR2020?day=2020-06-{day}", cvf_listing(entries, 2020),
+                 content_type="text/html")
+    mirrors = parse_mirrors([f"https://openaccess.thecvf.com={host.url}"])
+    wanted = [(1, "Unsupervised learning of probably symmetric deformable 3D objects from "
+                  "images in the wild", "Shangzhe Wu", 2020, "CVPR"),
+              (2, "Momentum contrast for unsupervised visual representation learning",
+               "Kaiming He", 2020, "CVPR"),
+              (3, "A paper CVPR 2020 never had", "Nobody", 2020, "CVPR")]
+    try:
+        finder = VenueFinder(mirrors, cache=tmp_path / "c1")
+        copies = finder.find(wanted)
+        assert copies[1].state == "found" and copies[1].pdf == (
+            "https://openaccess.thecvf.com/content_CVPR_2020/papers/"
+            "Wu_Unsupervised_Learning_CVPR_2020_paper.pdf")
+        assert copies[2].state == "found" and "He_Momentum" in copies[2].pdf
+        assert copies[3].state == "miss"
+        assert sorted(r.path for r in host.log) == [
+            f"/CVPR2020?day=2020-06-{d}" for d in (16, 17, 18)]
+        again = VenueFinder(mirrors, cache=tmp_path / "c1")
+        assert again.find(wanted)[1].state == "found" and len(host.log) == 3
+        host.resources["/CVPR2020?day=2020-06-18"].faults = ["403"] * 5
+        fresh = VenueFinder(mirrors, cache=tmp_path / "c2")
+        copies = fresh.find(wanted)
+        assert {c.state for c in copies.values()} == {"unavailable"}, copies
+    finally:
+        host.stop()

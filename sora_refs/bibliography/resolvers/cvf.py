@@ -19,14 +19,21 @@ from sora_refs.bibliography.resolvers.venues import Paper
 BASE = "https://openaccess.thecvf.com"
 
 
-def index_url(venue: str, year: int) -> str | None:
-    """The listing of every paper of ``venue`` in ``year`` (None where CVF has no single
-    page: CVPR 2020 and 2019 are split by day)."""
+# CVPR's listing was split by day in these years, one page per day of the conference
+# (the days as CVF's own menus link them, and as every scraper of them lists them).
+DAYS = {("CVPR", 2019): ("2019-06-18", "2019-06-19", "2019-06-20"),
+        ("CVPR", 2020): ("2020-06-16", "2020-06-17", "2020-06-18")}
+
+
+def index_urls(venue: str, year: int) -> tuple[str, ...]:
+    """The listing of every paper of ``venue`` in ``year``: one page, or one per day."""
+    if (venue, year) in DAYS:
+        return tuple(f"{BASE}/{venue}{year}?day={day}" for day in DAYS[venue, year])
     if year >= 2021 or (venue, year) in (("ICCV", 2019), ("WACV", 2020)):
-        return f"{BASE}/{venue}{year}?day=all"
+        return (f"{BASE}/{venue}{year}?day=all",)
     if year <= 2018 and year >= 2013 and venue in ("CVPR", "ICCV"):
-        return f"{BASE}/{venue}{year}.py"
-    return None
+        return (f"{BASE}/{venue}{year}.py",)
+    return ()
 
 
 def parse(body: bytes, url: str, year: int) -> list[Paper]:

@@ -3,9 +3,10 @@ whose venue has one (CVF, NeurIPS, ICLR 2024+, PMLR, ECVA).
 
 Sources are data. :data:`SOURCES` says which module reads a venue's index; each such
 module has ``index_url(venue, year)`` (one URL holds every paper of a venue-year, or
-None) and ``parse(body, url, year)`` (the papers, each with its title, authors and the
-PDF the index links). Adding a venue is one entry here and, for a new kind of site,
-one module beside this one.
+None), or ``index_urls`` where a venue-year is split over several pages (CVPR 2019 and
+2020, by day), and ``parse(body, url, year)`` (the papers, each with its title, authors
+and the PDF the index links). Adding a venue is one entry here and, for a new kind of
+site, one module beside this one.
 
 An index is asked once per run and shared by every citation of that venue-year, and
 cached: proceedings do not change, so a second run asks nothing (ECVA's one page grows
@@ -92,6 +93,15 @@ def _module(venue: str) -> Any:
     return importlib.import_module(f"sora_refs.bibliography.resolvers.{SOURCES[venue]}")
 
 
+def index_urls(venue: str, year: int) -> tuple[str, ...]:
+    """Every page that lists ``venue``'s papers of ``year`` (none: it has no open index)."""
+    module = _module(venue)
+    if hasattr(module, "index_urls"):
+        return tuple(module.index_urls(venue, year))
+    url = module.index_url(venue, year)
+    return (url,) if url else ()
+
+
 class VenueFinder:
     """Finds venue copies, one index request per venue-year, counting what it asked."""
 
@@ -131,12 +141,16 @@ class VenueFinder:
         return out
 
     def _index(self, venue: str, year: int) -> list[Paper] | Unavailable | None:
+        """Every paper of the venue-year, from all its pages (None: no index, or none of
+        its pages exists); one unreadable page makes the whole index unavailable, for a
+        paper missing from the pages read might be on that one."""
         if (venue, year) not in self._indexes:
             module = _module(venue)
-            url = module.index_url(venue, year)
             try:
-                self._indexes[venue, year] = None if url is None else self._read(
-                    module, url, year, venue)
+                pages = [self._read(module, url, year, venue)
+                         for url in index_urls(venue, year)]
+                read = [p for p in pages if p is not None]
+                self._indexes[venue, year] = [x for p in read for x in p] if read else None
             except Unavailable as exc:
                 self._indexes[venue, year] = exc
         return self._indexes[venue, year]
