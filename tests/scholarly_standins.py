@@ -32,6 +32,10 @@ class Record:
     kind: str = "journal-article"
     pdf: str | None = None          # Unpaywall's url_for_pdf; None: no open PDF
     landing_only: bool = False      # an open location with only a landing page
+    openalex_pdf: str | None = ""   # OpenAlex's pdf_url ("": the same as Unpaywall's)
+    crossref: bool = True           # False: only Semantic Scholar knows it (no DOI)
+    arxiv: str = ""                 # the arXiv id Semantic Scholar gives
+    s2_pdf: str = ""                # Semantic Scholar's openAccessPdf.url ("" as it serves)
 
 
 # Works a vision paper's bibliography cites that are on no arXiv and no venue index,
@@ -57,7 +61,15 @@ RECORDS = [
            ["Sepp Hochreiter"], 1997, "A Workshop"),
     Record("10.5555/decoy.imagenet", "ImageNet classification with deep convolutional neural "
            "networks: a retrospective", ["Alex Krizhevsky"], 2017, "A Magazine"),
+    # A workshop paper with no DOI: Crossref has no record, Semantic Scholar has one, with
+    # its arXiv id (and, as it often serves, an empty openAccessPdf.url).
+    Record("", "Learning Transferable Features from Sparse Workshop Data",
+           ["Quinn Workshop", "Rae Author"], 2019, "NeurIPS Workshop on Sparse Data",
+           crossref=False, arxiv="1911.00042"),
 ]
+
+OPENALEX_KEY = "oa-key-0123456789"
+S2_KEY = "s2key0123456789abcdef"
 
 
 def _words(text: str) -> list[str]:
@@ -139,7 +151,9 @@ class Scholarly:
 
     def mirrors(self) -> list[str]:
         return ["--mirror", f"https://api.crossref.org={self.url}",
-                "--mirror", f"https://api.unpaywall.org={self.url}"]
+                "--mirror", f"https://api.unpaywall.org={self.url}",
+                "--mirror", f"https://api.openalex.org={self.url}/openalex",
+                "--mirror", f"https://api.semanticscholar.org={self.url}/s2"]
 
     def paths(self, prefix: str = "") -> list[str]:
         return [p for _, p, _ in self.log if p.startswith(prefix)]
@@ -165,6 +179,10 @@ class Scholarly:
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if parts.path.startswith("/v2/"):
             return self._unpaywall(unquote(parts.path[4:]), query)
+        if parts.path.startswith("/openalex/works/doi:"):
+            return self._openalex(unquote(parts.path[len("/openalex/works/doi:"):]), query)
+        if parts.path == "/s2/graph/v1/paper/search/match":
+            return self._s2(query, headers)
         ua = str(getattr(headers, "get", lambda k, d=None: d)("User-Agent", "") or "")
         pool = "polite" if "mailto:" in ua else "public"
         limits = {"x-api-pool": pool, "x-rate-limit-limit": "10" if pool == "polite" else "5",
@@ -172,7 +190,7 @@ class Scholarly:
                   "x-concurrency-limit": "3" if pool == "polite" else "1"}
         if parts.path.startswith("/works/"):
             doi = unquote(parts.path[len("/works/"):]).lower()
-            hit = next((r for r in self.records if r.doi.lower() == doi), None)
+            hit = next((r for r in self.records if r.crossref and r.doi.lower() == doi), None)
             if hit is None:
                 return 404, "text/plain", b"Resource not found.", limits
             body = {"status": "ok", "message-type": "work", "message-version": "1.0.0",
@@ -186,6 +204,8 @@ class Scholarly:
         want = set(_words(query.get("query.bibliographic", "")))
         scored = []
         for r in self.records:
+            if not r.crossref:
+                continue
             words = set(_words(f"{r.title} {r.subtitle} {' '.join(r.authors)} {r.year}"))
             shared = len(want & words)
             if want and shared * 3 >= len(want):
@@ -215,3 +235,60 @@ class Scholarly:
                 {"HTTP_status_code": 404, "error": True,
                  "message": f"'{doi}' is an invalid doi."}).encode(), {}
         return 200, "application/json", json.dumps(unpaywall_record(hit)).encode(), {}
+
+    def _openalex(self, doi: str, query: dict[str, str]
+                  ) -> tuple[int, str, bytes, dict[str, str]]:
+        """A work as OpenAlex serves it in 2026: free by DOI, keyed or not; a key that
+        is not the one issued is a 401."""
+        limits = {"x-ratelimit-limit": "1000", "x-ratelimit-remaining": "997",
+                  "x-ratelimit-limit-usd": "0.1", "x-ratelimit-cost-usd": "0"}
+        if "api_key" in query and query["api_key"] != OPENALEX_KEY:
+            return 401, "application/json", json.dumps(
+                {"error": "Invalid API key", "message": "The API key is invalid."}).encode(), {}
+        hit = next((r for r in self.records if r.doi and r.doi.lower() == doi.lower()), None)
+        if hit is None:
+            return 404, "application/json", json.dumps(
+                {"error": "NotFoundError", "message": "404 Not Found"}).encode(), limits
+        pdf = hit.pdf if hit.openalex_pdf == "" else hit.openalex_pdf
+        best = None
+        if pdf or hit.landing_only:
+            best = {"is_oa": True, "landing_page_url": f"https://doi.org/{hit.doi}",
+                    "pdf_url": pdf, "source": {"display_name": hit.venue},
+                    "license": "cc-by", "version": "publishedVersion"}
+        closed = {"is_oa": False, "landing_page_url": f"https://doi.org/{hit.doi}",
+                  "pdf_url": None, "source": {"display_name": hit.venue}}
+        work = {"id": "https://openalex.org/W" + str(abs(hash(hit.doi)) % 10**10),
+                "doi": f"https://doi.org/{hit.doi}", "title": hit.title,
+                "display_name": hit.title, "publication_year": hit.year,
+                "authorships": [{"author": {"display_name": a}} for a in hit.authors],
+                "primary_location": best or closed, "best_oa_location": best,
+                "locations": [x for x in (best, closed) if x],
+                "open_access": {"is_oa": best is not None,
+                                "oa_status": "gold" if best else "closed",
+                                "oa_url": pdf}}
+        return 200, "application/json", json.dumps(work).encode(), limits
+
+    def _s2(self, query: dict[str, str], headers: object
+            ) -> tuple[int, str, bytes, dict[str, str]]:
+        """Semantic Scholar's title match: the best record by shared words, or 404;
+        without the issued key, the 429 its shared pool answers."""
+        key = str(getattr(headers, "get", lambda k, d=None: d)("x-api-key", "") or "")
+        if key != S2_KEY:
+            return 429, "application/json", json.dumps(
+                {"message": "Too Many Requests. Please wait and try again or apply for a "
+                            "key for higher rate limits.", "code": "429"}).encode(), {}
+        want = set(_words(query.get("query", "")))
+        best = max(self.records, key=lambda r: len(want & set(_words(r.title))))
+        if not want or len(want & set(_words(best.title))) * 2 < len(want):
+            return 404, "application/json", b'{"error":"Title match not found"}', {}
+        item = {"paperId": "f" * 40, "title": best.title, "year": best.year,
+                "venue": best.venue, "matchScore": 109.2,
+                "externalIds": {k: v for k, v in (("DOI", best.doi), ("ArXiv", best.arxiv),
+                                                  ("CorpusId", 274437761)) if v},
+                "openAccessPdf": {"url": best.s2_pdf, "status": None, "license": None,
+                                  "disclaimer": "Notice: Paper or abstract available at "
+                                                f"https://arxiv.org/abs/{best.arxiv}, which "
+                                                "is subject to the license by the author."},
+                "authors": [{"authorId": str(i), "name": a}
+                            for i, a in enumerate(best.authors)]}
+        return 200, "application/json", json.dumps({"data": [item]}).encode(), {}

@@ -82,7 +82,9 @@ def test_what_arxiv_lacks_gets_its_doi_and_open_copy(runner, tmp_path, arxiv, se
     report = json.loads(result.stdout)
     rows = {r["n"]: r for r in report["references"]}
     assert rows[3]["how"] == "Crossref" and "Crossref" in rows[6]["reason"]
-    assert report["doi_requests"] == {"api.crossref.org": 5, "api.unpaywall.org": 4}
+    # The two DOIs Unpaywall knows no PDF of are asked on OpenAlex (which has none).
+    assert report["doi_requests"] == {"api.crossref.org": 5, "api.unpaywall.org": 4,
+                                      "api.openalex.org": 2}
     # The polite pool, one request at a time, a tenth of a second apart at least.
     crossref_log = [(t, h) for t, p, h in services.log if p.startswith("/works")]
     assert all(f"mailto:{EMAIL}" in h["user-agent"] for _, h in crossref_log)
@@ -111,12 +113,18 @@ def test_what_arxiv_lacks_gets_its_doi_and_open_copy(runner, tmp_path, arxiv, se
 
 def test_without_an_email_crossref_is_asked_in_its_public_pool_and_unpaywall_not(
         runner, tmp_path, arxiv, services) -> None:
+    """No e-mail address: Crossref's public pool, no Unpaywall; OpenAlex, which needs
+    none for a DOI's record, gives the open copies."""
     result, out = _init(runner, tmp_path, arxiv, services)
     made = load_manifest(out)
-    assert made.find("10.1145/3065386").urls == ()  # found, but no open copy looked up
+    assert made.find("10.1145/3065386").urls == ("https://dl.acm.org/doi/pdf/10.1145/3065386",)
+    assert made.find("10.1109/cvpr.2009.5206848").urls == ()  # closed everywhere
     assert services.paths("/v2/") == []
+    assert len(services.paths("/openalex/works/doi:")) == 4  # every DOI Crossref found
+    assert not any("api_key" in p for p in services.paths("/openalex"))  # keyless
     assert all("mailto" not in h.get("user-agent", "") for _, _, h in services.log)
-    gaps = [b[0] - a[0] for a, b in itertools.pairwise(services.log)]
+    crossref_log = [t for t, p, _ in services.log if p.startswith("/works")]
+    gaps = [b - a for a, b in itertools.pairwise(crossref_log)]
     assert min(gaps) >= 0.19, gaps  # five a second, one at a time
     report = json.loads(result.stdout)
     assert any(identities.EMAIL_ENV in n and "Unpaywall" in n for n in report["notes"])

@@ -115,7 +115,7 @@ def _entry(i: int, c: Citation, res: Resolution, category: str, taken: set[str],
     if paper is None and venue_paper is not None:  # the venue's index confirms it
         res = Resolution("resolved", "venue index", reason="")
     elif paper is None and work is not None:       # so does Crossref's record
-        res = Resolution("resolved", "Crossref", reason="")
+        res = Resolution("resolved", found.said_by if found else "Crossref", reason="")
     elif found is not None and res.status == "unresolved":
         res = Resolution(res.status, res.how, res.paper, res.candidates, "; ".join(
             x for x in (res.reason, _crossref_said(found)) if x))
@@ -127,7 +127,8 @@ def _entry(i: int, c: Citation, res: Resolution, category: str, taken: set[str],
     read = _text(paper.title if paper else venue_paper.title if venue_paper else
                  work.title if work else c.title)
     ref_title = read or shorten(_text(c.text), 120) or f"Reference {i}"
-    ident = _arxiv_of(c, res) or None
+    given = found.arxiv if work is not None and found is not None else ""
+    ident = _arxiv_of(c, res) or given or None
     urls = _urls(c, ident, venue_paper.pdf if venue_paper else "",
                  found.pdfs if found is not None else [])
     key = make_key(surname(authors[0]) if authors else "anon", year, ref_title, taken)
@@ -139,7 +140,9 @@ def _entry(i: int, c: Citation, res: Resolution, category: str, taken: set[str],
     if not read:
         note += " (no title could be read in the citation: the title is the text as printed)"
     if ident and not paper:
-        note += f" (arXiv id {ident} as printed, not confirmed by arXiv)"
+        note += (f" (arXiv id {ident} from {found.said_by}, not confirmed by arXiv)"
+                 if found is not None and ident == given else
+                 f" (arXiv id {ident} as printed, not confirmed by arXiv)")
     if c.duplicates:
         note += f" (listed {len(c.duplicates) + 1} times in the references)"
     reason = res.reason

@@ -143,8 +143,9 @@ def _citations(doc: Any, shown: str) -> list[Citation]:
 def _doi_notes(finder: DoiFinder, who: identities.Identities) -> list[str]:
     notes = list(who.notes)
     if finder.unpaywall_skipped:
-        notes.append(f"{plural(finder.unpaywall_skipped, 'DOI')} found on Crossref could "
-                     "have an open copy: Unpaywall, which says where, answers only with an "
+        notes.append(f"{plural(finder.unpaywall_skipped, 'DOI')} found on Crossref with no "
+                     "open copy OpenAlex knows could still have one: Unpaywall, which says "
+                     "where, answers only with an "
                      f"e-mail address (set {identities.EMAIL_ENV}, or 'email:' in "
                      f"{identities.config_path()}), then run again.")
     return notes

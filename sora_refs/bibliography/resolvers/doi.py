@@ -1,6 +1,8 @@
 """DOIs and open copies for the citations arXiv and the venue indexes left without a
 paper: Crossref finds the DOI (or confirms a printed one), Unpaywall says where its
-open PDF is.
+open PDF is, OpenAlex where Unpaywall was not asked or knew none; with an API key,
+Semantic Scholar's title match finds what Crossref has no record of (papers without
+a DOI, often with an arXiv id).
 
 A citation is asked about only when neither arXiv nor a venue index confirmed it, so a
 bibliography of arXiv papers sends no request here. Each answer is one of *found* (a
@@ -15,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sora_refs.bibliography.resolvers import crossref, unpaywall
+from sora_refs.bibliography.resolvers import crossref, openalex, semanticscholar, unpaywall
 from sora_refs.bibliography.resolvers.asking import Asker, Unavailable, host_of
 from sora_refs.bibliography.resolvers.identities import Identities
 from sora_refs.net.mirrors import Mirror
@@ -33,6 +35,8 @@ class Found:
     work: crossref.Work | None = None
     pdfs: list[str] = field(default_factory=list)
     detail: str = ""
+    arxiv: str = ""               # an arXiv id the record gives (Semantic Scholar)
+    said_by: str = "Crossref"     # which service found the record
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class DoiFinder:
         self.asker = Asker(mirrors, cache if cache is not None else cache_dir() / "dois",
                            client, progress)
         self.email = identities.email
+        self.s2_key = identities.s2_key
+        self.openalex_key = identities.openalex_key
         self.unpaywall_skipped = 0   # DOIs Unpaywall was not asked about (no e-mail)
 
     def find(self, wanted: Sequence[Wanted], out: dict[int, Found] | None = None
@@ -73,15 +79,65 @@ class DoiFinder:
                              if i > 1 else 0.0)
             self.asker.progress(f"asking Crossref: {i} of {len(wanted)}"
                                 + (f" ({left})" if left else ""))
-            try:
-                found = self._crossref(w)
-            except Unavailable as exc:
-                out[w.number] = Found("unavailable", w.doi, detail=str(exc))
-                continue
-            if found.state == "found":
-                self._unpaywall(found)
-            out[w.number] = found
+            out[w.number] = self._one(w)
         return out
+
+    def _one(self, w: Wanted) -> Found:
+        """Crossref's answer, else (with a key) Semantic Scholar's; "miss" only when every
+        service asked answered, "unavailable" when one could not be read."""
+        try:
+            found = self._crossref(w)
+        except Unavailable as exc:
+            found = Found("unavailable", w.doi, detail=str(exc))
+        if found.state != "found" and self.s2_key:
+            other = self._semantic_scholar(w)
+            if other.state == "found" or found.state == "miss":
+                found = other if other.state != "miss" else Found(
+                    "miss", detail=f"{found.detail}; {other.detail}")
+        if found.state == "found":
+            self._open_copies(found)
+        return found
+
+    def _semantic_scholar(self, w: Wanted) -> Found:
+        try:
+            records = self._ask(semanticscholar.match_url(w.title), semanticscholar.parse,
+                                {"x-api-key": self.s2_key}, semanticscholar.SPACING)
+        except Unavailable as exc:
+            return Found("unavailable", detail=str(exc))
+        if not records:
+            return Found("miss", detail="Semantic Scholar has no record of this title")
+        r = records[0]
+        found = match([crossref.Work(r.doi, r.title, r.authors, r.year, r.venue)],
+                      Wanted(w.number, w.title, w.author, w.year))
+        if found.state != "found":
+            return Found("miss", detail=found.detail.replace("Crossref", "Semantic Scholar"))
+        found.arxiv, found.said_by = r.arxiv, "Semantic Scholar"
+        found.pdfs = [r.pdf] if r.pdf else []
+        return found
+
+    def _open_copies(self, found: Found) -> None:
+        """Unpaywall's open PDFs of the DOI (with an e-mail address), else OpenAlex's."""
+        if not found.doi:
+            return
+        known = list(found.pdfs)
+        self._unpaywall(found)
+        if not found.pdfs:
+            self._openalex(found)
+            if not found.pdfs and not self.email:
+                self.unpaywall_skipped += 1  # Unpaywall might have known one
+        found.pdfs = list(dict.fromkeys([*found.pdfs, *known]))
+
+    def _openalex(self, found: Found) -> None:
+        key = openalex.doi_url(found.doi)
+        try:
+            pdfs = self._ask(key, openalex.parse, {}, openalex.SPACING,
+                             asked=openalex.with_key(key, self.openalex_key))
+        except Unavailable as exc:
+            found.detail = "; ".join(x for x in (found.detail, f"no open copy looked up on "
+                                                 f"OpenAlex: {exc}") if x)
+            return
+        if pdfs:
+            found.pdfs, found.detail = pdfs, ""
 
     def record(self, doi: str) -> Found:
         """Crossref's record of ``doi`` as it stands (``add`` names the paper by its DOI,
@@ -94,7 +150,7 @@ class DoiFinder:
         if not works:
             return Found("miss", doi, detail=f"Crossref knows no DOI {doi}")
         found = Found("found", works[0].doi, works[0])
-        self._unpaywall(found)
+        self._open_copies(found)
         return found
 
     def _crossref(self, w: Wanted) -> Found:
@@ -109,7 +165,6 @@ class DoiFinder:
 
     def _unpaywall(self, found: Found) -> None:
         if not self.email:
-            self.unpaywall_skipped += 1
             return
         key = unpaywall.doi_url(found.doi)
         try:
