@@ -86,20 +86,24 @@ def test_without_a_key_semantic_scholar_is_not_asked(runner, tmp_path, arxiv, se
         "doi_services_unavailable"]
 
 
-def test_a_refused_key_is_unavailable_once_never_not_found(runner, tmp_path, arxiv,
+def test_a_refused_key_is_unavailable_once_or_asked_without(runner, tmp_path, arxiv,
                                                            services, monkeypatch) -> None:
     monkeypatch.setenv(identities.S2_KEY_ENV, "not-the-issued-key")
     monkeypatch.setenv(identities.OPENALEX_KEY_ENV, "bogus-key-42")
     result, out = _init(runner, tmp_path, arxiv, services)
     report = json.loads(result.stdout)
-    assert set(report["doi_services_unavailable"]) == {"api.semanticscholar.org",
-                                                       "api.openalex.org"}
+    assert set(report["doi_services_unavailable"]) == {"api.semanticscholar.org"}
     assert "429" in report["doi_services_unavailable"]["api.semanticscholar.org"]
-    assert "401" in report["doi_services_unavailable"]["api.openalex.org"]
-    assert len(services.paths("/s2/")) == 1 and len(services.paths("/openalex/")) == 1
+    assert len(services.paths("/s2/")) == 1  # asked once in the run
     rows = {r["n"]: r for r in report["references"]}
     assert "unavailable" in rows[1]["reason"] and "no record" not in rows[1]["reason"]
-    assert load_manifest(out).references[1].doi == "10.1145/3065386"  # Crossref's, still
+    # OpenAlex refused its key: asked again without one, which its DOI records allow.
+    asked = services.paths("/openalex/")
+    assert len(asked) == 2 and "api_key=" in asked[0] and "api_key=" not in asked[1]
+    assert any("OpenAlex refused the API key" in n for n in report["notes"])
+    made = load_manifest(out)
+    assert made.references[1].doi == "10.1145/3065386"  # Crossref's, still
+    assert made.references[1].urls == ("https://dl.acm.org/doi/pdf/10.1145/3065386",)
     assert "not-the-issued-key" not in result.output + _on_disk(tmp_path)
 
 

@@ -141,7 +141,7 @@ def _citations(doc: Any, shown: str) -> list[Citation]:
 
 
 def _doi_notes(finder: DoiFinder, who: identities.Identities) -> list[str]:
-    notes = list(who.notes)
+    notes = [*who.notes, *finder.notes]
     if finder.unpaywall_skipped:
         notes.append(f"{plural(finder.unpaywall_skipped, 'DOI')} found on Crossref with no "
                      "open copy OpenAlex knows could still have one: Unpaywall, which says "

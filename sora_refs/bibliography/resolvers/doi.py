@@ -62,6 +62,7 @@ class DoiFinder:
         self.s2_key = identities.s2_key
         self.openalex_key = identities.openalex_key
         self.unpaywall_skipped = 0   # DOIs Unpaywall was not asked about (no e-mail)
+        self.notes: list[str] = []   # for the report: what was done instead, and why
 
     def find(self, wanted: Sequence[Wanted], out: dict[int, Found] | None = None
              ) -> dict[int, Found]:
@@ -130,8 +131,18 @@ class DoiFinder:
     def _openalex(self, found: Found) -> None:
         key = openalex.doi_url(found.doi)
         try:
-            pdfs = self._ask(key, openalex.parse, {}, openalex.SPACING,
-                             asked=openalex.with_key(key, self.openalex_key))
+            try:
+                pdfs = self._ask(key, openalex.parse, {}, openalex.SPACING,
+                                 asked=openalex.with_key(key, self.openalex_key))
+            except Unavailable as exc:
+                if not (self.openalex_key and "HTTP 401" in str(exc)):
+                    raise
+                # A refused key: its records by DOI are free without one, so go on so.
+                self.openalex_key = ""
+                self.asker.unavailable.pop(host_of(key), None)
+                self.notes.append("OpenAlex refused the API key given (HTTP 401); it was "
+                                  "asked without one")
+                pdfs = self._ask(key, openalex.parse, {}, openalex.SPACING)
         except Unavailable as exc:
             found.detail = "; ".join(x for x in (found.detail, f"no open copy looked up on "
                                                  f"OpenAlex: {exc}") if x)
