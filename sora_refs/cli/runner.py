@@ -6,7 +6,7 @@ progress on stderr, dry runs, the summary, and the advice printed after it."""
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sora_refs import defaults
 from sora_refs.cli.base import (
@@ -16,9 +16,6 @@ from sora_refs.cli.base import (
     warn,
     write_out,
 )
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 class FetchRun:
@@ -58,7 +55,7 @@ def execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any]
 
     holder: list[fetch_mod.Fetcher] = []
     with run_lock(dest, defaults.LOCK_WAIT), sigterm_as_interrupt():
-        events, live = progress_events(stderr_console(), len(plans), quiet)
+        events, live = progress_events(len(plans), quiet)
         try:
             with live:
                 outcomes = asyncio.run(fetch_mod.fetch(
@@ -129,16 +126,18 @@ def given_up_advice(host: str, why: str, failed: int) -> str:
         "import ~/Downloads`, which identifies each one.")
 
 
-def progress_events(err: "Console", total: int, quiet: bool) -> tuple[Any, Any]:
-    """Live progress on a terminal, one line per reference otherwise."""
-    import contextlib
+def progress_events(total: int, quiet: bool) -> tuple[Any, Any]:
+    """Live progress on a terminal, one line per reference otherwise (decided without
+    rich, which only the live display needs)."""
+    import sys
 
     from sora_refs.cli.progress import LineEvents, RichEvents
+    from sora_refs.cli.tables import Terminal
 
-    if err.is_terminal and not err.is_dumb_terminal:
-        live = RichEvents(err, total)
+    if Terminal.of(sys.stderr).live:
+        live = RichEvents(stderr_console(), total)
         return live, live
-    return LineEvents(err, total), contextlib.nullcontext()
+    return LineEvents(sys.stderr, total), contextlib.nullcontext()
 
 
 def dry_run_outcomes(plans: list[Any], dest: Path, deep: bool, mirrors: list[Any]) -> list[Any]:

@@ -44,6 +44,10 @@ class Terminal:
     width: int = 80
     color: bool = False
     unicode: bool = True
+    #: A terminal that redraws in place (a live display), by the rules rich follows:
+    #: TTY_COMPATIBLE=0/1 decides, else a non-empty FORCE_COLOR, else isatty; never
+    #: a dumb one. Decided here so that choosing the display does not import rich.
+    live: bool = False
 
     @classmethod
     def of(cls, stream: IO[str]) -> Terminal:
@@ -64,7 +68,8 @@ class Terminal:
         else:
             color = tty and os.environ.get("TERM") != "dumb"
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        return cls(width=width or 80, color=color, unicode=encoding in ("utf8", "utf_8"))
+        return cls(width=width or 80, color=color, unicode=encoding in ("utf8", "utf_8"),
+                   live=_redraws(tty))
 
     def style(self, text: str, style: str) -> str:
         code = _SGR.get(style)
@@ -79,6 +84,18 @@ class Terminal:
     @property
     def block(self) -> str:
         return "█" if self.unicode else "#"
+
+
+def _redraws(tty: bool) -> bool:
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    force = os.environ.get("FORCE_COLOR")
+    if compatible in ("0", "1"):
+        terminal = compatible == "1"
+    elif force is not None:
+        terminal = force != ""
+    else:
+        terminal = tty
+    return terminal and os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
 
 
 def _isatty(stream: IO[str]) -> bool:
