@@ -52,10 +52,11 @@ HOST_FAILURES = 3
 HOST_STREAK = 8
 
 # When a host has a free connection and nothing queued for it, the largest
-# download in flight there hands the second half of what it has left to that
-# connection (a Range request), so the last big paper does not crawl over one
-# connection while the others idle. Only when that half outlasts two request
-# round trips at the download's own rate (so fast links split less) and is at
+# download in flight there hands the end of what it has left to that connection
+# (a Range request), so the last big paper does not crawl over one connection
+# while the others idle. The helper takes a little less than half, so that both
+# finish together after its request's round trip; only when that saves at least
+# a round trip at the download's own rate (so fast links split less) and is at
 # least this big; never on arXiv, whose one connection is never free.
 SPLIT_MIN_BYTES = 256 << 10
 

@@ -10,6 +10,7 @@ import sys
 import time
 from email.utils import formatdate
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given
@@ -352,3 +353,34 @@ def test_urls_skipped_on_a_given_up_host_do_not_wait_for_its_spacing(web, tmp_pa
     assert len(log) == 3 and [o.status for o in outcomes] == ["failed"] * 6
     # Three skipped URLs would have waited 1 s each for their turn to send nothing.
     assert finished - log[-1].start < 1.0
+
+
+def test_pdf_readers_start_once_the_first_response_comes(web, tmp_path: Path,
+                                                         small_manifest: Path,
+                                                         monkeypatch) -> None:
+    """The readers (a Python importing pypdf each) would compete with the first
+    requests for the CPU: they start when a response is coming in, and a run that
+    reaches no server never starts them."""
+    from sora_refs.pdf import reader
+
+    seen: list[int] = []
+    real_warm = reader.Pool.warm
+
+    def warm(self, count=None) -> None:
+        seen.append(len(web.requests()))
+        real_warm(self, count)
+
+    monkeypatch.setattr(reader.Pool, "warm", warm)
+    m = load_manifest(small_manifest)
+    plans = make_plans(m, m.references, tmp_path / "off", "cited")
+    origins = {"{0.scheme}://{0.netloc}".format(urlsplit(u)) for r in m.references
+               for u in r.urls}
+    dead = parse_mirrors([f"{o}=http://127.0.0.1:9" for o in origins])
+    out = asyncio.run(fetch(plans, tmp_path / "off", Options(attempts=1), dead))
+    assert all(o.status == "failed" for o in out) and seen == []
+
+    web.serve_manifest(m)
+    plans = make_plans(m, m.references, tmp_path / "on", "cited")
+    out = _run(plans, tmp_path / "on", web)
+    assert all(o.status == "downloaded" for o in out)
+    assert seen and seen[0] >= 1  # a server had been asked before the first reader started

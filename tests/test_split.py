@@ -7,6 +7,8 @@ import contextlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sora_refs.library.fetch import fetch, make_plans
 from sora_refs.net.download import Options
@@ -190,3 +192,40 @@ def test_no_split_on_the_command_line(runner, web, tmp_path, small_manifest):
     assert len(host.requests_for("/alpha.pdf")) == 1
     assert [p.read_bytes() for p in (tmp_path / "a").rglob("*.pdf")] == [body]
     assert [p.read_bytes() for p in (tmp_path / "b").rglob("*.pdf")] == [body]
+
+
+# ---------------------------------------------------------------- where to split
+
+
+@given(left=st.integers(0, 200_000_000), rate=st.floats(1e4, 1e9),
+       wait=st.floats(0.0, 5.0), split_min=st.integers(1, 1 << 20))
+def test_a_helper_takes_what_makes_both_finish_together(left: int, rate: float,
+                                                        wait: float,
+                                                        split_min: int) -> None:
+    """The helper's share ends when the rest does (its request's round trip paid),
+    saves at least that round trip, and is never smaller than the minimum."""
+    from sora_refs.net.split import Span
+
+    got = 1 << 20  # a megabyte received over a second: the measured rate is ``rate``
+    rng = Span("u", None, "v", Path("p"), got + left, lambda *a: None,  # type: ignore[arg-type]
+               got, got + left, since=0.0, wait=wait, first=0)
+    share = rng.helper_share(got / rate, split_min)
+    assert 0 <= share <= left // 2
+    if share:
+        w = max(wait, 0.01)
+        assert share >= split_min and share / rate >= w * 0.999
+        rest, helper = (left - share) / rate, w + share / rate
+        assert abs(rest - helper) <= 2 / rate + 1e-9  # together, to a byte or two
+    elif left >= 2 * split_min:
+        # Not worth it: the share would be under the minimum or save under a round trip.
+        best = (left - max(wait, 0.01) * rate) / 2
+        assert best < split_min or best / rate < max(wait, 0.01) * 1.001
+
+
+def test_before_a_rate_is_known_the_size_alone_decides() -> None:
+    from sora_refs.net.split import Span
+
+    rng = Span("u", None, "v", Path("p"), 4_000_000, lambda *a: None,  # type: ignore[arg-type]
+               0, 4_000_000, since=0.0, wait=0.08, first=0)
+    assert rng.helper_share(0.0, SPLIT) == 2_000_000
+    assert rng.helper_share(0.0, 2_000_001) == 0  # each piece must be worth a request

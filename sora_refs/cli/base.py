@@ -349,3 +349,11 @@ def main() -> None:
             f"This is a bug in sora-refs {__version__}. Please report it at {ISSUES_URL} with "
             f"the output of the same command run with {defaults.DEBUG_ENV}=1 (or --debug).\n")
         sys.exit(EXIT_INTERNAL)
+    finally:
+        # Spare the exit a last garbage collection over every object the imports
+        # made (typer, httpx, the engine): 40 to 90 ms a run, for memory the process
+        # is about to give back whole. Finalizers, atexit handlers and flushes still
+        # run as usual.
+        import gc
+
+        gc.freeze()

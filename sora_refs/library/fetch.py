@@ -173,6 +173,7 @@ class Fetcher:
         self.lock_error: str | None = None  # why the lock file could not be written
         self._dead_urls: set[str] = set()
         self._last_save = 0.0
+        self._workers_started = False
 
     async def run(self, plans: Sequence[Plan]) -> list[Outcome]:
         self.lock.reserve(len(plans))
@@ -322,15 +323,13 @@ class Fetcher:
 
     async def _from(self, plan: Plan, url: str, deferrable: bool) -> Outcome:
         def sink(new: int, total: int | None, offset: int) -> None:
+            if not self._workers_started:
+                self._start_workers()
             self.events.advance(plan.ref, new, total, offset)
 
         def waiter(seconds: float, why: str) -> None:
             self.events.waiting(plan.ref, seconds, why)
 
-        from sora_refs.pdf.reader import pool
-
-        # Workers start while the first bytes arrive, not when the first file is done.
-        pool().warm()
         self.events.start(plan.ref, url)  # the host the URL names, not its --mirror
         got = await self.engine.download(url, plan.final, sink, deferrable, waiter)
         part = part_path(plan.final)
@@ -351,6 +350,16 @@ class Fetcher:
         return Outcome(plan.ref, "resumed" if got.resumed else "downloaded", plan.final,
                        redact(self.engine.router.target(url)), got.sha256, got.size,
                        verified.pages, attempts=got.attempts, source=url, note=note)
+
+    def _start_workers(self) -> None:
+        """Start the PDF readers once the first response is coming in: while the
+        first file arrives, not when it is done, and not before the first requests
+        are out (each reader is a Python importing pypdf; started earlier, they
+        compete with the first requests for the CPU and delay them by 0.1 s)."""
+        from sora_refs.pdf.reader import pool
+
+        self._workers_started = True
+        pool().warm()
 
     def _make_room(self, plan: Plan) -> str | None:
         """Move aside whatever holds the final name, unless it is the file the lock

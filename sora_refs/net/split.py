@@ -2,7 +2,8 @@
 
 When a host has a spare connection (nobody holds it, waits for it, or was
 promised it) and a download there still has much to receive, the connection
-takes the second half of what that download has left with a bounded ``Range``
+takes the end of what that download has left (a little less than half: see
+:meth:`Span.helper_share`) with a bounded ``Range``
 request (with ``If-Range``) into a hidden segment file; the download appends
 the segment when it reaches it. A helper that fails costs only its bytes: the
 download resumes from its own contiguous ``.part``, and that host is not split
@@ -54,16 +55,24 @@ class Span:
     wait: float = 0.0
     first: int = 0
 
-    def worth_splitting(self, now: float, split_min: int) -> bool:
-        """Whether half of what is left outlasts two request round trips, and is big
-        enough to be worth a request at all."""
+    def helper_share(self, now: float, split_min: int) -> int:
+        """How many bytes at the end of what is left a helper should take (0: none).
+
+        A helper's first byte comes a request's round trip (``wait``) after it asks,
+        while this response keeps receiving; so both finish together when the helper
+        takes ``(left - wait x rate) / 2``, a little less than half. It is worth a
+        request when that saves at least one round trip and is at least ``split_min``.
+        Before a rate is known, the size alone decides and the helper takes half.
+        """
         left = self.end - self.pos
         if left < 2 * split_min:
-            return False
+            return 0
         got, elapsed = self.pos - self.first, now - self.since
         if got < 64 * 1024 or elapsed <= 0:
-            return True  # no rate yet: the size alone decides
-        return (left / 2) / (got / elapsed) >= 2 * max(self.wait, 0.01)
+            return left // 2  # no rate yet
+        rate, wait = got / elapsed, max(self.wait, 0.01)
+        share = int((left - wait * rate) / 2)
+        return share if share >= split_min and share / rate >= wait else 0
 
 
 @dataclass(eq=False)
@@ -115,12 +124,13 @@ class Splitter:
             while (not gate.no_split and not gate.given_up and gate.conns.spare() > 0
                    and self.jobs.spare() > 0):
                 now = asyncio.get_running_loop().time()
-                ready = (r for r in self._streams.get(gate.host, ())
-                         if r.worth_splitting(now, self.split_min))
-                rng = max(ready, key=lambda r: r.end - r.pos, default=None)
+                shares = ((r.helper_share(now, self.split_min), r)
+                          for r in self._streams.get(gate.host, ()))
+                share, rng = max(((n, r) for n, r in shares if n > 0),
+                                 key=lambda nr: nr[1].end - nr[1].pos, default=(0, None))
                 if rng is None:
                     break
-                mid = rng.pos + (rng.end - rng.pos) // 2
+                mid = rng.end - share
                 tail = Span(rng.url, gate, rng.validator, rng.part, rng.total, rng.sink, mid,
                             rng.end)
                 helper = Helper(mid, tail, parts.segment_path(rng.part, mid))
