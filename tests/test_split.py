@@ -60,7 +60,7 @@ def test_idle_connections_take_the_tail_and_the_file_is_exact(web, tmp_path, sma
     assert gate.conns.peak == 4 and host.max_active >= 4
     assert len(log) >= 4 and "range" not in log[0].headers
     # Helpers ask for bounded ranges of the same representation; a helper that is
-    # done early takes half of the largest tail left, so there may be more than 3.
+    # done early takes the end of the longest tail left, so there may be more than 3.
     spans = [tuple(map(int, r.headers["range"][6:].split("-"))) for r in log[1:]]
     assert all(r.headers["if-range"] == log[1].headers["if-range"] for r in log[1:])
     assert all(0 < a < b < len(body) for a, b in spans)
@@ -192,6 +192,28 @@ def test_no_split_on_the_command_line(runner, web, tmp_path, small_manifest):
     assert len(host.requests_for("/alpha.pdf")) == 1
     assert [p.read_bytes() for p in (tmp_path / "a").rglob("*.pdf")] == [body]
     assert [p.read_bytes() for p in (tmp_path / "b").rglob("*.pdf")] == [body]
+
+
+def test_a_spare_job_helps_the_longest_download_whatever_its_host(web, tmp_path,
+                                                                  small_manifest):
+    """Under a global --jobs cap, the job a finished paper frees goes to the download
+    that will take longest (6 MB at the CVF stand-in), not to the first host's."""
+    m = load_manifest(small_manifest)
+    web.serve_manifest(m)
+    refs = [r for r in m.references if r.n in (1, 3, 4)]  # three hosts, one each
+    sizes = {1: SIZE, 3: 4 * SIZE, 4: 60_000}
+    for ref in refs:
+        web.serve(ref.urls[0], make_pdf(ref.title, ref.authors, ref.arxiv,
+                                        pad_to=sizes[ref.n]))
+        web.host(ref.urls[0].rsplit("/", 1)[0]).bandwidth = 3_000_000
+    mirrors = parse_mirrors([a for a in web.mirror_args() if a != "--mirror"])
+    plans = make_plans(m, refs, tmp_path / "lib", "cited")
+    out = asyncio.run(fetch(plans, tmp_path / "lib", Options(jobs=3, per_host=3,
+                                                             split_min=SPLIT), mirrors))
+    assert [o.status for o in out] == ["downloaded"] * 3, [o.error for o in out]
+    ranged = [r for r in web.requests() if "range" in r.headers]
+    assert ranged, "the freed job helped nobody"
+    assert ranged[0].path == "/third.pdf"  # the 6 MB paper's host, not alpha's (first)
 
 
 # ---------------------------------------------------------------- where to split

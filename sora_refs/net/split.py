@@ -55,6 +55,17 @@ class Span:
     wait: float = 0.0
     first: int = 0
 
+    def rate(self, now: float) -> float | None:
+        """Bytes per second so far, once there is enough to tell (64 kB)."""
+        got, elapsed = self.pos - self.first, now - self.since
+        return got / elapsed if got >= 64 * 1024 and elapsed > 0 else None
+
+    def seconds_left(self, now: float) -> float:
+        """How long what is left will take at this response's rate (its size in MB
+        while the rate is not known yet)."""
+        rate = self.rate(now)
+        return (self.end - self.pos) / (rate or 1e6)
+
     def helper_share(self, now: float, split_min: int) -> int:
         """How many bytes at the end of what is left a helper should take (0: none).
 
@@ -67,10 +78,10 @@ class Span:
         left = self.end - self.pos
         if left < 2 * split_min:
             return 0
-        got, elapsed = self.pos - self.first, now - self.since
-        if got < 64 * 1024 or elapsed <= 0:
+        rate = self.rate(now)
+        if rate is None:
             return left // 2  # no rate yet
-        rate, wait = got / elapsed, max(self.wait, 0.01)
+        wait = max(self.wait, 0.01)
         share = int((left - wait * rate) / 2)
         return share if share >= split_min and share / rate >= wait else 0
 
@@ -117,30 +128,40 @@ class Splitter:
             self._streams.get(rng.gate.host, []).remove(rng)
 
     def lend(self) -> None:
-        """Start helpers on spare connections, for the largest tails first."""
+        """Start helpers on spare connections, for the longest tails first.
+
+        Chosen across hosts, not host by host: under a global ``--jobs`` cap, a spare
+        job goes to whichever host's download will take longest, not to the first
+        host that has one (which left a 39 MB paper on one connection while arXiv's
+        smaller tails were split).
+        """
         if self.split_min <= 0:
             return
-        for gate in self.hosts.gates.values():
-            while (not gate.no_split and not gate.given_up and gate.conns.spare() > 0
-                   and self.jobs.spare() > 0):
-                now = asyncio.get_running_loop().time()
-                shares = ((r.helper_share(now, self.split_min), r)
-                          for r in self._streams.get(gate.host, ()))
-                share, rng = max(((n, r) for n, r in shares if n > 0),
-                                 key=lambda nr: nr[1].end - nr[1].pos, default=(0, None))
-                if rng is None:
-                    break
-                mid = rng.end - share
-                tail = Span(rng.url, gate, rng.validator, rng.part, rng.total, rng.sink, mid,
-                            rng.end)
-                helper = Helper(mid, tail, parts.segment_path(rng.part, mid))
-                rng.end = mid
-                rng.helpers.append(helper)
-                rng.helpers.sort(key=lambda x: x.start)
-                gate.conns.promised += 1
-                self.jobs.promised += 1
-                helper.task = asyncio.create_task(self._help(helper))
-                helper.task.add_done_callback(_retrieve)
+        while self.jobs.spare() > 0:
+            now = asyncio.get_running_loop().time()
+            best: tuple[float, int, Span] | None = None
+            for gate in self.hosts.gates.values():
+                if gate.no_split or gate.given_up or gate.conns.spare() <= 0:
+                    continue
+                for r in self._streams.get(gate.host, ()):
+                    share = r.helper_share(now, self.split_min)
+                    if share > 0 and (best is None or r.seconds_left(now) > best[0]):
+                        best = (r.seconds_left(now), share, r)
+            if best is None:
+                return
+            _, share, rng = best
+            gate = rng.gate
+            mid = rng.end - share
+            tail = Span(rng.url, gate, rng.validator, rng.part, rng.total, rng.sink, mid,
+                        rng.end)
+            helper = Helper(mid, tail, parts.segment_path(rng.part, mid))
+            rng.end = mid
+            rng.helpers.append(helper)
+            rng.helpers.sort(key=lambda x: x.start)
+            gate.conns.promised += 1
+            self.jobs.promised += 1
+            helper.task = asyncio.create_task(self._help(helper))
+            helper.task.add_done_callback(_retrieve)
 
     async def join(self, rng: Span, fh: BinaryIO, hasher: Any, got: int) -> int:
         """Wait for each helper of ``rng`` in order and append its segment to ``fh``.
