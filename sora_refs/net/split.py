@@ -3,11 +3,11 @@
 When a host has a spare connection (nobody holds it, waits for it, or was
 promised it) and a download there still has much to receive, the connection
 takes the end of what that download has left (a little less than half: see
-:meth:`Span.helper_share`) with a bounded ``Range``
-request (with ``If-Range``) into a hidden segment file; the download appends
-the segment when it reaches it. A helper that fails costs only its bytes: the
-download resumes from its own contiguous ``.part``, and that host is not split
-again in the run (see ``defaults.SPLIT_MIN_BYTES`` for when splitting pays).
+:meth:`Span.helper_share`) with a bounded ``Range`` request (with ``If-Range``)
+into a hidden segment file; the download appends the segment when it reaches it.
+A helper that fails costs only its bytes: the download resumes from its own
+contiguous ``.part``, and that host is not split again in the run (see
+``defaults.SPLIT_MIN_BYTES`` for when splitting pays).
 """
 
 from __future__ import annotations
