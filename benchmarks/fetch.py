@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -70,10 +71,23 @@ def local(web: Web, url: str) -> str:
     return host.url + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+@dataclass
+class Timeline:
+    """Where one cold fetch's time went, from the servers' log (the same monotonic
+    clock as the launch): what separates a run from the bound, measured every run."""
+
+    first: float     # launch to the first request reaching a server
+    host: str        # the host whose last byte came last: the one that decided
+    span: float      # that host's first request to its last byte
+    requests: int    # requests that host answered (splits included)
+    after: float     # the last byte to the process's exit: verify, file, summary, exit
+
+
 def run_sora(web: Web, dest: Path, per_host: int, jobs: int,
-             first: list[float] | None = None) -> float:
+             first: list[float] | None = None,
+             timelines: list[Timeline] | None = None) -> float:
     """The seconds a cold fetch takes; ``first`` gets how long after launch its first
-    request reached a server (the servers log on the same monotonic clock)."""
+    request reached a server, ``timelines`` the whole :class:`Timeline`."""
     cmd = [sys.executable, "-m", "sora_refs", "fetch", "--dest", str(dest), "--delay", "0",
            "--per-host", str(per_host), "--jobs", str(jobs), "--json", *web.mirror_args()]
     logged = len(web.requests())
@@ -82,10 +96,18 @@ def run_sora(web: Web, dest: Path, per_host: int, jobs: int,
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT,
                          env=dict(os.environ, NO_COLOR="1"))
     took = time.perf_counter() - start
-    if first is not None:
-        first.append(min(r.start for r in web.requests()[logged:]) - launched)
+    ended = time.monotonic()
     if out.returncode != 0:
         raise SystemExit(f"sora-refs failed:\n{out.stderr[-2000:]}")
+    log = web.requests()[logged:]
+    if first is not None:
+        first.append(min(r.start for r in log) - launched)
+    if timelines is not None:
+        last = max(log, key=lambda r: r.end)
+        mine = [r for r in log if r.host == last.host]
+        timelines.append(Timeline(min(r.start for r in log) - launched, last.host,
+                                  last.end - min(r.start for r in mine), len(mine),
+                                  ended - last.end))
     return took
 
 

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -60,6 +61,24 @@ def sora(args: list[str], manifest: Path | None = None) -> tuple[float, int, int
     return took, code, peak
 
 
+def _timeline_rows(timelines: list[cold.Timeline], sizes: dict[str, int],
+                   args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """The host that decided a cold fetch against its share of the bound, and the time
+    after its last byte: what separates sora-refs from the bound, beside start-up."""
+    host = statistics.mode(t.host for t in timelines)
+    mine = [t for t in timelines if t.host == host]
+    own = {u: n for u, n in sizes.items() if urlsplit(u).netloc == host}
+    bound = cold.lower_bound(own, args.per_host, args.latency, args.bandwidth)
+    span = statistics.median(t.span for t in mine)
+    return [
+        (f"  the host that decides: {host}", f"{span:.2f} s",
+         f"first request to last byte, {max(t.requests for t in mine)} requests; "
+         f"its bound {bound:.2f} s"),
+        ("  after the last byte", f"{statistics.median(t.after for t in timelines):.2f} s",
+         "verifying, filing, the summary, exit"),
+    ]
+
+
 def served(web: Web) -> int:
     return sum(r.sent for r in web.requests())
 
@@ -74,11 +93,12 @@ def section_fetch(args: argparse.Namespace, rows: list[tuple[str, str, str]]) ->
         warm: list[float] = []
         warm_requests = []
         firsts: list[float] = []
+        timelines: list[cold.Timeline] = []
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as tmp:
                 t = Path(tmp)
                 times["sora"].append(cold.run_sora(web, t / "sora", args.per_host, args.jobs,
-                                                   firsts))
+                                                   firsts, timelines))
                 before = len(web.requests())
                 took, _, _ = sora(["fetch", "--dest", str(t / "sora"), *web.mirror_args()])
                 warm.append(took)
@@ -116,6 +136,7 @@ def section_fetch(args: argparse.Namespace, rows: list[tuple[str, str, str]]) ->
         ("cold fetch, 32 papers", f"{s:.2f} s", f"{total / 1e6:.0f} MB from 6 hosts"),
         ("  first request after launch", f"{statistics.median(firsts):.2f} s",
          f"fastest {min(firsts):.2f} s"),
+        *_timeline_rows(timelines, sizes, args),
         ("  sequential urlretrieve loop", f"{q:.2f} s", ratio(q, s, "sora-refs {r:.1f}x faster")),
         ("  curl --parallel, per host", f"{c:.2f} s",
          ratio(s, c, "sora-refs takes {r:.2f}x its time")),
