@@ -206,6 +206,9 @@ def test_a_spare_job_helps_the_longest_download_whatever_its_host(web, tmp_path,
         web.serve(ref.urls[0], make_pdf(ref.title, ref.authors, ref.arxiv,
                                         pad_to=sizes[ref.n]))
         web.host(ref.urls[0].rsplit("/", 1)[0]).bandwidth = 3_000_000
+    # The small paper's host answers late, so that both others are streaming (and
+    # watched) when its job comes free, however loaded the machine.
+    web.host(refs[2].urls[0].rsplit("/", 1)[0]).latency = 0.2
     mirrors = parse_mirrors([a for a in web.mirror_args() if a != "--mirror"])
     plans = make_plans(m, refs, tmp_path / "lib", "cited")
     out = asyncio.run(fetch(plans, tmp_path / "lib", Options(jobs=3, per_host=3,
