@@ -84,10 +84,8 @@ class Timeline:
 
 
 def run_sora(web: Web, dest: Path, per_host: int, jobs: int,
-             first: list[float] | None = None,
              timelines: list[Timeline] | None = None) -> float:
-    """The seconds a cold fetch takes; ``first`` gets how long after launch its first
-    request reached a server, ``timelines`` the whole :class:`Timeline`."""
+    """The seconds a cold fetch takes; ``timelines`` gets where they went."""
     cmd = [sys.executable, "-m", "sora_refs", "fetch", "--dest", str(dest), "--delay", "0",
            "--per-host", str(per_host), "--jobs", str(jobs), "--json", *web.mirror_args()]
     logged = len(web.requests())
@@ -99,10 +97,8 @@ def run_sora(web: Web, dest: Path, per_host: int, jobs: int,
     ended = time.monotonic()
     if out.returncode != 0:
         raise SystemExit(f"sora-refs failed:\n{out.stderr[-2000:]}")
-    log = web.requests()[logged:]
-    if first is not None:
-        first.append(min(r.start for r in log) - launched)
     if timelines is not None:
+        log = web.requests()[logged:]
         last = max(log, key=lambda r: r.end)
         mine = [r for r in log if r.host == last.host]
         timelines.append(Timeline(min(r.start for r in log) - launched, last.host,

@@ -92,13 +92,12 @@ def section_fetch(args: argparse.Namespace, rows: list[tuple[str, str, str]]) ->
         times: dict[str, list[float]] = {"sora": [], "seq": [], "curl": []}
         warm: list[float] = []
         warm_requests = []
-        firsts: list[float] = []
         timelines: list[cold.Timeline] = []
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as tmp:
                 t = Path(tmp)
                 times["sora"].append(cold.run_sora(web, t / "sora", args.per_host, args.jobs,
-                                                   firsts, timelines))
+                                                   timelines))
                 before = len(web.requests())
                 took, _, _ = sora(["fetch", "--dest", str(t / "sora"), *web.mirror_args()])
                 warm.append(took)
@@ -134,8 +133,9 @@ def section_fetch(args: argparse.Namespace, rows: list[tuple[str, str, str]]) ->
     s, q, c = (statistics.median(times[k]) for k in ("sora", "seq", "curl"))
     rows += [
         ("cold fetch, 32 papers", f"{s:.2f} s", f"{total / 1e6:.0f} MB from 6 hosts"),
-        ("  first request after launch", f"{statistics.median(firsts):.2f} s",
-         f"fastest {min(firsts):.2f} s"),
+        ("  first request after launch",
+         f"{statistics.median(t.first for t in timelines):.2f} s",
+         f"fastest {min(t.first for t in timelines):.2f} s"),
         *_timeline_rows(timelines, sizes, args),
         ("  sequential urlretrieve loop", f"{q:.2f} s", ratio(q, s, "sora-refs {r:.1f}x faster")),
         ("  curl --parallel, per host", f"{c:.2f} s",

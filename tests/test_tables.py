@@ -127,3 +127,31 @@ def test_terminal_defaults_without_columns(monkeypatch) -> None:
     monkeypatch.delenv("COLUMNS", raising=False)
     term = Terminal.of(_Stream(False, "latin-1"))
     assert term.width == 80 and not term.unicode and term.rule == "-"
+
+
+@given(st.sampled_from([None, "", "0", "1", "yes"]), st.sampled_from([None, "", "0", "1"]),
+       st.sampled_from([None, "xterm-256color", "dumb", "unknown", "DUMB"]), st.booleans())
+def test_live_display_is_chosen_as_rich_would_choose_it(tty_compatible, force_color, term,
+                                                        isatty) -> None:
+    """Fetch decides live display or log lines without importing rich: the decision
+    must be rich's own (a terminal that is not dumb), for every environment."""
+    import os
+    from unittest import mock
+
+    from rich.console import Console
+
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return isatty
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TTY_COMPATIBLE", "FORCE_COLOR", "TERM", "NO_COLOR")}
+    for name, value in (("TTY_COMPATIBLE", tty_compatible), ("FORCE_COLOR", force_color),
+                        ("TERM", term)):
+        if value is not None:
+            env[name] = value
+    with mock.patch.dict(os.environ, env, clear=True):
+        stream = Stream()
+        rich_console = Console(file=stream)
+        expected = rich_console.is_terminal and not rich_console.is_dumb_terminal
+        assert Terminal.of(stream).live == expected

@@ -129,7 +129,7 @@ def fetch(
         report(dry_run_outcomes(plans, dest, verify, mirrors), started, dest, as_json)
         return
 
-    run = execute_fetch(plans, dest, options, mirrors, force, verify, as_json)
+    run = execute_fetch(plans, dest, options, mirrors, force, verify)
     report(run.outcomes, started, dest, as_json)
     run.advise()
     if run.interrupted:
@@ -206,7 +206,7 @@ def verify_(
 
             mirrors = parse_mirrors(mirror or [])
             plans = fetch_mod.make_plans(m, broken, dest, "cited")
-            run = execute_fetch(plans, dest, Options(), mirrors, False, False, as_json)
+            run = execute_fetch(plans, dest, Options(), mirrors, False, False)
             run.advise()
             if run.interrupted:
                 raise typer.Exit(EXIT_INTERRUPTED)

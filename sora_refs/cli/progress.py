@@ -8,7 +8,6 @@ first request without it (rich's console is 25 ms of a start-up every run pays).
 
 from __future__ import annotations
 
-import sys
 from typing import IO, TYPE_CHECKING, Any
 
 from sora_refs.cli.tables import human_bytes
@@ -19,18 +18,11 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 
-class _Stream:
-    """What :class:`LineEvents` writes to: a stream, as a rich console's ``.file`` is."""
-
-    def __init__(self, file: IO[str]) -> None:
-        self.file = file
-
-
 class LineEvents:
     """Progress for a log or a pipe: one line per finished reference, no animation."""
 
-    def __init__(self, console: Any, total: int) -> None:
-        self.console = console if hasattr(console, "file") else _Stream(console or sys.stderr)
+    def __init__(self, out: IO[str], total: int) -> None:
+        self.out = out
         self.total = total
         self.done = 0
 
@@ -41,9 +33,9 @@ class LineEvents:
         pass
 
     def waiting(self, ref: Reference, seconds: float, why: str) -> None:
-        self.console.file.write(printable(f"  waiting {_seconds(seconds)}: {why} "
-                                          f"(for {ref.n}. {ref.short_title(40)})") + "\n")
-        self.console.file.flush()
+        self.out.write(printable(f"  waiting {_seconds(seconds)}: {why} "
+                                 f"(for {ref.n}. {ref.short_title(40)})") + "\n")
+        self.out.flush()
 
     def finish(self, outcome: Any) -> None:
         self.done += 1
@@ -55,10 +47,10 @@ class LineEvents:
         else:
             detail = ""
         # Plain writes: rich's layout engine is wasted on one log line per paper.
-        self.console.file.write(
+        self.out.write(
             f"[{self.done:>{len(str(self.total))}}/{self.total}] {o.status:<10} "
             f"{o.ref.n}. {o.ref.short_title(50)}" + (f" ({detail})" if detail else "") + "\n")
-        self.console.file.flush()
+        self.out.flush()
 
 
 class RichEvents:

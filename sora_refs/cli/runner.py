@@ -46,7 +46,7 @@ class FetchRun:
 
 
 def execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any],
-                   force: bool, deep: bool, quiet: bool) -> FetchRun:
+                   force: bool, deep: bool) -> FetchRun:
     """Run the fetch engine under the destination's run lock, with progress on stderr."""
     import asyncio
 
@@ -55,7 +55,7 @@ def execute_fetch(plans: list[Any], dest: Path, options: Any, mirrors: list[Any]
 
     holder: list[fetch_mod.Fetcher] = []
     with run_lock(dest, defaults.LOCK_WAIT), sigterm_as_interrupt():
-        events, live = progress_events(len(plans), quiet)
+        events, live = progress_events(len(plans))
         try:
             with live:
                 outcomes = asyncio.run(fetch_mod.fetch(
@@ -126,7 +126,7 @@ def given_up_advice(host: str, why: str, failed: int) -> str:
         "import ~/Downloads`, which identifies each one.")
 
 
-def progress_events(total: int, quiet: bool) -> tuple[Any, Any]:
+def progress_events(total: int) -> tuple[Any, Any]:
     """Live progress on a terminal, one line per reference otherwise (decided without
     rich, which only the live display needs)."""
     import sys

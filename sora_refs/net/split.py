@@ -145,8 +145,11 @@ class Splitter:
                     continue
                 for r in self._streams.get(gate.host, ()):
                     share = r.helper_share(now, self.split_min)
-                    if share > 0 and (best is None or r.seconds_left(now) > best[0]):
-                        best = (r.seconds_left(now), share, r)
+                    if share <= 0:
+                        continue
+                    left = r.seconds_left(now)
+                    if best is None or left > best[0]:
+                        best = (left, share, r)
             if best is None:
                 return
             _, share, rng = best
