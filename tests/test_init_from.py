@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sora_refs.bibliography.arxiv_api import Record
 from sora_refs.bibliography.citations import Citation, extract, parse_entry
@@ -328,6 +330,32 @@ def test_an_unreachable_api_still_writes_the_list_it_read(runner, tmp_path,
     vae = made.find("20")
     assert vae.arxiv == "1312.6114" and "not confirmed" in vae.note
     assert "https://arxiv.org/pdf/1312.6114" in vae.urls
+
+
+def test_offline_the_report_gives_a_shared_reason_once(runner, tmp_path,
+                                                       real_manifest) -> None:
+    """Thirty-two copies of 'cannot reach the arXiv API' bury the one line that says what to
+    do: references sharing a reason are named together, by number, under it once."""
+    src = _source(tmp_path, "sora.md", B.sora_markdown(real_manifest))
+    result = runner.invoke(app, ["init", str(tmp_path / "x.yaml"), "--from", src, "--delay",
+                                 "0", "--mirror", "https://export.arxiv.org=http://127.0.0.1:9"])
+    assert result.exit_code == 1, result.output
+    assert "32 references (1–32):" in result.stdout
+    assert result.stdout.count("cannot reach the arXiv API") == 1
+
+
+@given(st.sets(st.integers(1, 60), min_size=1))
+def test_reference_numbers_read_back_from_their_runs(numbers: set[int]) -> None:
+    from sora_refs.cli.reports import number_runs
+
+    said = number_runs(sorted(numbers, reverse=True))
+    back: set[int] = set()
+    for run in said.split(", "):
+        first, _, last = run.partition("–")
+        back |= set(range(int(first), int(last or first) + 1))
+        assert not last or int(last) > int(first)  # a run is at least two numbers
+    assert back == numbers and len(said.split(", ")) == len(
+        [n for n in numbers if n - 1 not in numbers])
 
 
 @pytest.mark.parametrize("fmt", ["bibtex", "biblatex"])

@@ -42,8 +42,8 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
     table.caption = (f"{plural(len(result.rows), 'reference')}: {counts['resolved']} resolved"
                      + (f" ({', '.join(ways)})" if ways else "") +
                      f", {counts['ambiguous']} ambiguous, {counts['unresolved']} "
-                     f"unresolved; {result.requests} arXiv requests, {result.cached} answered "
-                     f"from the cache; {result.seconds:.1f} s")
+                     f"unresolved; {plural(result.requests, 'arXiv request')}, "
+                     f"{result.cached} answered from the cache; {result.seconds:.1f} s")
     venue = [r for r in result.rows if r.venue == "found"]
     asked = sum(result.venue_requests.values())
     if venue or asked or result.venue_cached:
@@ -68,13 +68,35 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
                           "point --mirror at a copy.", style="yellow"))
     from rich.padding import Padding
 
+    shared = Counter(r.reason for r in result.rows
+                     if r.status != "resolved" and r.reason and not r.candidates)
+    grouped: dict[str, list[int]] = {}
     for r in result.rows:
-        if r.status != "resolved":
-            notes.append(text(f"{r.n}. {r.printed}", style="bold"))
-            for line in [r.reason, *r.candidates]:
-                if line:
-                    notes.append(Padding(text(line), (0, 0, 0, 3)))
+        if r.status == "resolved":
+            continue
+        if shared[r.reason] > 1 and not r.candidates:
+            grouped.setdefault(r.reason, []).append(r.n)
+            continue
+        notes.append(text(f"{r.n}. {r.printed}", style="bold"))
+        for line in [r.reason, *r.candidates]:
+            if line:
+                notes.append(Padding(text(line), (0, 0, 0, 3)))
+    for reason, numbers in grouped.items():  # one line for a reason many share (offline)
+        notes.append(text(f"{plural(len(numbers), 'reference')} ({number_runs(numbers)}):",
+                          style="bold"))
+        notes.append(Padding(text(reason), (0, 0, 0, 3)))
     return Group(table, *notes) if notes else table
+
+
+def number_runs(numbers: Sequence[int]) -> str:
+    """'1–5, 7, 9–10': reference numbers, consecutive ones as one run."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 _VENUE_STYLE = {"agrees": "green", "listed later": "yellow", "differs": "bold red",
