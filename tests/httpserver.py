@@ -229,10 +229,16 @@ def _handler_for(host: Host) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, req: Request, data: bytes) -> None:
             chunk = 64 * 1024
+            began = time.monotonic()
             for i in range(0, len(data), chunk):
                 piece = data[i:i + chunk]
                 if host.bandwidth:  # throttle before sending, so the handler ends with the body
-                    time.sleep(len(piece) / host.bandwidth)
+                    # Each piece waits for its moment on the link (bytes so far over the
+                    # bandwidth), not a sleep of its own length: a sleep's overshoot and
+                    # the write's own time would otherwise add up to a slower link.
+                    wait = began + (i + len(piece)) / host.bandwidth - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
                 self.wfile.write(piece)
                 req.sent += len(piece)
             self.wfile.flush()
