@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # New style (1706.03762, 2212.09748v2) and old style (hep-th/9901001, math.GT/0309136).
 ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})"
@@ -102,6 +103,11 @@ def surname(name: str) -> str:
 def plural(n: int, word: str, many: str = "") -> str:
     """'1 file', '2 files', '0 files' (``many`` for irregular plurals)."""
     return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def spoken_list(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c': names as a sentence lists them."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
 
 def time_left(seconds: float) -> str:

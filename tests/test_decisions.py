@@ -157,20 +157,22 @@ def test_offline_is_all_hosts_unreachable_and_none_answering() -> None:
         hosts = Hosts()
         a, b = hosts.gate("a.example.org"), hosts.gate("b.example.org")
         c = hosts.gate("c.example.org")
-        a.unreachable = "a.example.org: Name or service not known"
+        a.unreachable = ("a.example.org", "Name or service not known")
         assert hosts.offline(3) is None  # one host down is that host's problem
-        b.unreachable = "b.example.org: Connection refused"
+        b.unreachable = ("b.example.org", "Connection refused")
         # Two of three down, the third's first request still on its way: a filter
         # that blocks some sites, not an offline machine.
         c.conns.held = 1
         assert hosts.offline(3) is None
         c.conns.held = 0
-        c.unreachable = "c.example.org: Connection refused"
-        assert "Connection refused" in hosts.offline(3)
+        c.unreachable = ("c.example.org", "Connection refused")
+        # Each reason once, with every host that gave it.
+        assert hosts.offline(3) == ("a.example.org: Name or service not known; "
+                                    "b.example.org and c.example.org: Connection refused")
         assert a.given_up and hosts.gate("d.example.org").given_up
         other = Hosts()
         x, y = other.gate("x"), other.gate("y")
-        x.unreachable, y.answered = "refused", True
+        x.unreachable, y.answered = ("x", "refused"), True
         assert other.offline(2) is None  # something answered: the network is there
 
     _run(go())

@@ -412,6 +412,46 @@ def test_every_wait_is_announced_in_a_pipe(runner, web, tmp_path, small_manifest
 # ---------------------------------------------------------------- 9. offline
 
 
+def test_the_systems_cryptic_failures_are_said_in_plain_words() -> None:
+    """'[Errno -2] Name or service not known' means nothing to most readers: each
+    common failure is said plainly, with the system's words kept for a search."""
+    import ssl
+
+    import httpx
+
+    from sora_refs.net.transport import reason
+
+    port = _closed_port()
+    with pytest.raises(httpx.ConnectError) as refused:  # a real refusal, from the kernel
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+    said = reason(refused.value)
+    assert said.startswith("the connection was refused (") and str(refused.value) in said
+    dns = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    assert reason(dns).startswith("the host name did not resolve")
+    tls = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+                                          "verify failed: self-signed certificate")
+    assert "SSL_CERT_FILE" in reason(tls)
+    odd = RuntimeError("the server spoke Gopher")
+    assert reason(odd) == "the server spoke Gopher"  # nothing to translate: as said
+    assert reason(RuntimeError()) == "RuntimeError"
+
+
+def test_hosts_that_fail_alike_are_named_together(runner, tmp_path) -> None:
+    """Every host of the list refused: one reason, said once, with the hosts it
+    concerns."""
+    port = _closed_port()
+    hosts = ["https://arxiv.org", "https://proceedings.mlr.press",
+             "https://proceedings.neurips.cc", "https://openaccess.thecvf.com",
+             "https://www.ecva.net", "https://cdn.openai.com", "https://openreview.net"]
+    mirrors = [a for h in hosts for a in ("--mirror", f"{h}=http://127.0.0.1:{port}")]
+    result = runner.invoke(app, ["fetch", "--dest", str(tmp_path / "papers"), *mirrors])
+    assert result.exit_code == 1, result.output
+    line = next(x for x in result.stderr.splitlines() if "No host could be reached" in x)
+    assert line.count("the connection was refused") == 1 and "more:" in line
+
+
+
+
 def test_offline_is_diagnosed_once_within_seconds(runner, tmp_path) -> None:
     """No mirrors: every real host name fails to resolve (the suite blocks them), as on
     a machine without network. The README's own first command, offline."""

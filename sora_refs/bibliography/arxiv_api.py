@@ -98,8 +98,8 @@ def fetch_records(ids: Sequence[str], mirrors: list[Mirror] | None = None,
     except arxiv.ArxivError as exc:
         raise ApiError(f"the arXiv API at {endpoint} gave an unusable answer: {exc}") from None
     except requests.exceptions.RequestException as exc:
-        raise ApiError(f"cannot reach the arXiv API at {endpoint}: {exc}. Check the "
-                       "connection, or point --mirror at a reachable copy.") from None
+        # The adapter's message is already sora-refs' own reading of httpx's error.
+        raise ApiError.unreachable("the arXiv API", endpoint, str(exc)) from None
     finally:
         http.close()
     out: dict[str, Record] = {}

@@ -100,7 +100,7 @@ def _get(url: str, mirrors: Sequence[Mirror], cap: int) -> tuple[bytes, str]:
     import httpx
 
     from sora_refs.net.api import ApiError, get_bounded
-    from sora_refs.net.transport import Router, sync_client
+    from sora_refs.net.transport import Router, reason, sync_client
 
     with sync_client(Router(list(mirrors)), read_timeout=defaults.READ_TIMEOUT) as client:
         try:
@@ -109,7 +109,7 @@ def _get(url: str, mirrors: Sequence[Mirror], cap: int) -> tuple[bytes, str]:
         except ApiError as exc:
             raise UsageError(str(exc)) from None
         except httpx.HTTPError as exc:
-            raise SoraRefsError(f"cannot download {redact(url)}: {exc}") from None
+            raise SoraRefsError(f"cannot download {redact(url)}: {reason(exc)}") from None
     if response.status_code != 200:
         raise SoraRefsError(f"{redact(url)} answered HTTP {response.status_code}")
     return body, response.headers.get("content-type", "").lower()

@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 
 from sora_refs.cli.render import Col, Fit, fit_path, fitted
 from sora_refs.cli.screen import text
-from sora_refs.text import middle, plural, printable
+from sora_refs.text import middle, plural, printable, spoken_list
 
 
 def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType:
@@ -57,15 +57,24 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
         table.caption += (f"; {plural(len(dois), 'DOI')} from Crossref, "
                           f"{plural(opened, 'open copy', 'open copies')} from Unpaywall "
                           f"({plural(asked, 'request')}, {result.doi_cached} from the cache)")
+    notes = _init_notes(result)
+    return Group(table, *notes) if notes else table
+
+
+def _init_notes(result: Any) -> list[RenderableType]:
+    """Under the table: the run's notes, the hosts that were unavailable, and why each
+    reference that did not resolve did not (a reason many share, once)."""
     notes: list[RenderableType] = [text(n, style="yellow") for n in result.notes]
-    for host, said in result.unavailable.items():
-        notes.append(text(f"{host} was unavailable: it {said}. Its venue copies are left out; "
-                          "arXiv's are listed. Run again later (answers already read are "
-                          "cached), or point --mirror at a copy.", style="yellow"))
-    for host, said in result.doi_unavailable.items():
-        notes.append(text(f"{host} was unavailable: it {said}. The references it would "
-                          "have been asked about are not called missing: run again later, or "
-                          "point --mirror at a copy.", style="yellow"))
+    for hosts, said in _by_answer(result.unavailable):
+        notes.append(text(f"{_were(hosts)} unavailable: {_it(hosts)} {said}. "
+                          f"{'Its' if len(hosts) == 1 else 'Their'} venue copies are left "
+                          "out; arXiv's are listed. Run again later (answers already read "
+                          "are cached), or point --mirror at a copy.", style="yellow"))
+    for hosts, said in _by_answer(result.doi_unavailable):
+        notes.append(text(f"{_were(hosts)} unavailable: {_it(hosts)} {said}. The references "
+                          f"{'it' if len(hosts) == 1 else 'they'} would have been asked about "
+                          "are not called missing: run again later, or point --mirror at a "
+                          "copy.", style="yellow"))
     from rich.padding import Padding
 
     shared = Counter(r.reason for r in result.rows
@@ -85,7 +94,24 @@ def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType
         notes.append(text(f"{plural(len(numbers), 'reference')} ({number_runs(numbers)}):",
                           style="bold"))
         notes.append(Padding(text(reason), (0, 0, 0, 3)))
-    return Group(table, *notes) if notes else table
+    return notes
+
+
+def _by_answer(said: dict[str, str]) -> list[tuple[list[str], str]]:
+    """Hosts grouped by what they answered: offline, every host says the same thing, and
+    one sentence naming them all says it once."""
+    groups: dict[str, list[str]] = {}
+    for host, answer in said.items():
+        groups.setdefault(answer, []).append(host)
+    return [(hosts, answer) for answer, hosts in groups.items()]
+
+
+def _were(hosts: list[str]) -> str:
+    return f"{spoken_list(hosts)} {'was' if len(hosts) == 1 else 'were'}"
+
+
+def _it(hosts: list[str]) -> str:
+    return "it" if len(hosts) == 1 else "each"
 
 
 def number_runs(numbers: Sequence[int]) -> str:

@@ -305,6 +305,8 @@ def _bar(count: int, top: int, term: Terminal) -> Cell:
 
 def stats_view(data: dict[str, Any], term: Terminal) -> str:
     """Headline facts, then counts and shares by venue, year and block."""
+    from sora_refs.text import spoken_list
+
     lines: list[str] = []
     lib = data.get("library")
     if lib:
@@ -322,8 +324,7 @@ def stats_view(data: dict[str, Any], term: Terminal) -> str:
                   f"• {a['count']} arXiv-only ({percent(a['share'])})"]
         m = h.get("major_conferences")
         if m:
-            names = (", ".join(m["venues"][:-1]) + " and " + m["venues"][-1]
-                     if len(m["venues"]) > 1 else m["venues"][0])
+            names = spoken_list(m["venues"])
             lines.append(f"• {names} together: {m['count']} ({percent(m['share'])})"
                          if len(m["venues"]) > 1 else
                          f"• {names}: {m['count']} ({percent(m['share'])})")

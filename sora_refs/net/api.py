@@ -30,6 +30,13 @@ class ApiError(SoraRefsError):
     """An API could not be reached, or answered with an error or too much: the job
     could not be done (exit 1, as for a download that fails), not bad input."""
 
+    @classmethod
+    def unreachable(cls, name: str, endpoint: str, why: BaseException | str) -> ApiError:
+        """'cannot reach the arXiv API at URL: the connection was refused (...). ...'"""
+        said = why if isinstance(why, str) else reason(why)
+        return cls(f"cannot reach {name} at {endpoint}: {said}. Check the connection, or "
+                   "point --mirror at a reachable copy.")
+
 
 def get_bounded(client: httpx.Client, url: str, headers: dict[str, str] | None = None,
                 max_bytes: int | None = None,

@@ -98,7 +98,8 @@ class HostGate:
         self.streak = 0  # failed attempts in a row, across URLs; a success resets it
         self.given_up: str | None = None
         self.answered = False  # some request got an HTTP answer from this host
-        self.unreachable: str | None = None  # why the last connection attempt failed
+        # Where the last connection attempt went and why it failed (None: it did not).
+        self.unreachable: tuple[str, str] | None = None
         self.no_split = False  # a helper failed here: one connection per paper from now on
 
     async def acquire(self) -> None:
@@ -183,7 +184,19 @@ class Hosts:
             return None
         if any(g.conns.held or g.conns.waiting for g in gates if not g.unreachable):
             return None
-        self.down = "; ".join(str(g.unreachable) for g in tried[:3])
+        said: dict[str, list[str]] = {}  # offline, every host fails for the same reason
+        for g in tried:
+            where, why = g.unreachable or ("", "")
+            said.setdefault(why, []).append(where)
+        self.down = "; ".join(f"{_names(where)}: {why}" for why, where in said.items())
         for g in self.gates.values():
             g.given_up = g.given_up or "no host could be reached"
         return self.down
+
+
+def _names(hosts: list[str], most: int = 4) -> str:
+    """'a, b and c'; past ``most``, 'a, b, c, d and 3 more'."""
+    from sora_refs.text import spoken_list
+
+    shown = hosts if len(hosts) <= most else [*hosts[:most], f"{len(hosts) - most} more"]
+    return spoken_list(shown)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sora_refs.net import parts
 from sora_refs.net.classify import Action, Sent, classify
 from sora_refs.net.hosts import HostGate, Hosts
-from sora_refs.net.transport import SENT
+from sora_refs.net.transport import SENT, reason
 
 if TYPE_CHECKING:
     import httpx
@@ -182,7 +182,7 @@ class Splitter:
             except Exception as exc:
                 rng.gate.no_split = True  # not this URL's fault; no more helpers here
                 raise HelperFailed(f"a second connection for the rest of the file failed "
-                                   f"({_reason(exc)}); resuming over one") from None
+                                   f"({reason(exc)}); resuming over one") from None
             got += await asyncio.to_thread(parts.append_file, helper.path, fh, hasher)
             helper.path.unlink(missing_ok=True)
             rng.helpers.pop(0)
@@ -262,7 +262,3 @@ class Splitter:
         finally:
             await response.aclose()
 
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text or type(exc).__name__

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -153,7 +154,7 @@ class RoutingTransport(httpx.AsyncBaseTransport):
                                     request=request) from None
             except httpx.TransportError as exc:
                 why = _connect_reason(exc)
-                gate.unreachable = why and f"{self.router.describe(url)}: {why}"
+                gate.unreachable = (self.router.describe(url), why) if why else None
                 raise
             gate.answered = True
             gate.unreachable = None
@@ -199,9 +200,38 @@ def _connect_reason(exc: Exception) -> str | None:
     return None
 
 
+# What the operating system's and OpenSSL's words for the usual failures mean to a
+# reader, with what to do; the system's own words follow in brackets, for a search.
+_DNS = "the host name did not resolve: offline, or a DNS that blocks it"
+_PLAIN = (
+    (("Name or service not known", "Temporary failure in name resolution",
+      "No address associated with hostname", "nodename nor servname", "getaddrinfo failed"),
+     _DNS),
+    (("Connection refused", "actively refused"), "the connection was refused"),
+    (("Network is unreachable", "No route to host"), "no route to the host: offline?"),
+    (("CERTIFICATE_VERIFY_FAILED",),
+     "its TLS certificate is not trusted here; behind a proxy that re-signs TLS, set "
+     "SSL_CERT_FILE to the proxy's certificate authority"),
+)
+
+
 def reason(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text or type(exc).__name__
+    """Why a request failed, in a reader's words where the system's are cryptic
+    ('[Errno -2] Name or service not known') or hidden: httpx says 'All connection
+    attempts failed' and keeps the refusal in the exceptions it was raised from."""
+    said = str(exc).strip() or type(exc).__name__
+    seen: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and len(seen) < 8 and link not in seen:
+        seen.append(link)
+        words = str(link)
+        plain = (_DNS if isinstance(link, socket.gaierror) else
+                 "the connection was refused" if isinstance(link, ConnectionRefusedError)
+                 else next((p for ws, p in _PLAIN if any(w in words for w in ws)), None))
+        if plain:
+            return f"{plain} ({words.strip() or said})"
+        link = link.__cause__ or link.__context__
+    return said
 
 
 def _timeout(read: float, connect: float) -> httpx.Timeout:

@@ -139,8 +139,7 @@ class Resolver:
         try:
             response, body = get_bounded(self._client, url)  # type: ignore[arg-type]
         except httpx.HTTPError as exc:
-            raise ApiError(f"cannot reach the arXiv API at {redact(API_URL)}: {exc}. Check "
-                           "the connection, or point --mirror at a reachable copy.") from None
+            raise ApiError.unreachable("the arXiv API", redact(API_URL), exc) from None
         finally:
             self._last = time.monotonic()
             self._spent += self._last - started
