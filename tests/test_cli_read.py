@@ -214,6 +214,20 @@ def test_headline_facts_fit_the_list_at_hand(runner, tmp_path) -> None:
     assert h["busiest_years"] == {"years": [2018], "count": 4}
 
 
+def test_long_runs_of_empty_years_are_one_row(runner, tmp_path) -> None:
+    """A bibliography reaching back decades: three or more empty years in a row are one
+    row; one or two stay as they are, so a short gap still shows; JSON keeps them all."""
+    _headline_of(runner, tmp_path, [(1989, "NIPS"), (1995, "ICML"), (1998, "CVPR"),
+                                    (2000, "arXiv")])
+    path = str(tmp_path / "list.yaml")
+    data = _json(runner, ["--manifest", path, "stats", "--json"])
+    assert [y["year"] for y in data["years"]] == list(range(1989, 2001))
+    rows = [line.split()[0] for line in runner.invoke(
+        app, ["--manifest", path, "stats"]).stdout.split("By year")[1].split("By block")[0]
+        .splitlines() if line[:1].isdigit()]
+    assert rows == ["1989", "1990–1994", "1995", "1996", "1997", "1998", "1999", "2000"]
+
+
 def test_shares_round_half_up(runner, tmp_path) -> None:
     from sora_refs.cli.tables import percent
 

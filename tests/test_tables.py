@@ -155,3 +155,22 @@ def test_live_display_is_chosen_as_rich_would_choose_it(tty_compatible, force_co
         rich_console = Console(file=stream)
         expected = rich_console.is_terminal and not rich_console.is_dumb_terminal
         assert Terminal.of(stream).live == expected
+
+
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=40))
+def test_year_rows_cover_every_year_once_in_order(counts: list[int]) -> None:
+    from sora_refs.cli.tables import _year_rows
+
+    years = [{"year": 1980 + i, "count": c, "share": 0.0} for i, c in enumerate(counts)]
+    covered: list[int] = []
+    for label, y in _year_rows(years):
+        first, _, last = label.partition("–")
+        span = list(range(int(first), int(last or first) + 1))
+        assert y["year"] == span[0]
+        assert len(span) == 1 or (len(span) >= 3 and not any(counts[n - 1980] for n in span))
+        covered += span
+    assert covered == [y["year"] for y in years]
+    # No run of three empty years is left as single rows.
+    singles = "".join("0" if label.isdigit() and not y["count"] else "x"
+                      for label, y in _year_rows(years))
+    assert "000" not in singles

@@ -298,6 +298,25 @@ def _busiest(years: list[int], count: int) -> str:
     return f"busiest years: {', '.join(map(str, years))} ({refs} each)"
 
 
+def _year_rows(years: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """One row per year, but three or more empty years in a row as one row
+    ('1996–1999'): a bibliography reaching back to 1989 is not a page of zeros."""
+    rows: list[tuple[str, dict[str, Any]]] = []
+    empty: list[dict[str, Any]] = []
+    for y in [*years, None]:
+        if y is not None and y["count"] == 0:
+            empty.append(y)
+            continue
+        if len(empty) >= 3:
+            rows.append((f"{empty[0]['year']}–{empty[-1]['year']}", empty[0]))
+        else:
+            rows += [(str(e["year"]), e) for e in empty]
+        empty = []
+        if y is not None:
+            rows.append((str(y["year"]), y))
+    return rows
+
+
 def _bar(count: int, top: int, term: Terminal) -> Cell:
     n = round(BAR_WIDTH * count / top) if top else 0
     return (term.block * n + ("▏" if count and not n and term.unicode else ""), "cyan")
@@ -341,12 +360,13 @@ def stats_view(data: dict[str, Any], term: Terminal) -> str:
         [[v["venue"], str(v["count"]), percent(v["share"]), _bar(v["count"], top, term)]
          for v in data["venues"]], term), ""]
     top = max((y["count"] for y in data["years"]), default=0)
+    unknown = data.get("unknown_year")
     lines += [term.style("By year", "bold"), *table(
         [Column("Year"), *counts, Column("")],
-        [[str(y["year"]), str(y["count"]), percent(y["share"]), _bar(y["count"], top, term)]
-         for y in data["years"]] + ([["unknown", str(data["unknown_year"]["count"]),
-                                      percent(data["unknown_year"]["share"]), ""]]
-                                    if "unknown_year" in data else []), term), ""]
+        [[span, str(y["count"]), percent(y["share"]), _bar(y["count"], top, term)]
+         for span, y in _year_rows(data["years"])]
+        + ([["unknown", str(unknown["count"]), percent(unknown["share"]), ""]]
+           if unknown else []), term), ""]
     lines += [term.style("By block and sub-block", "bold"), *table(
         [Column("Block", wrap=True), *counts],
         [[("   " * c["depth"] + c["en"], "bold" if c["depth"] == 0 else ""),
