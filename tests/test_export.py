@@ -66,6 +66,53 @@ def test_bibtex_reads_the_same_in_two_parsers(runner, real_manifest) -> None:
     assert text.count("StaticGroup:") == len(list(real_manifest.walk_categories()))
 
 
+def test_journals_are_articles_and_every_known_venue_has_its_full_name(runner,
+                                                                      tmp_path) -> None:
+    """A journal (JMLR) is an article in its journal, in every format; a conference the
+    venue table knows (AISTATS) is a paper in its proceedings, not a report."""
+    path = tmp_path / "list.yaml"
+    path.write_text("""categories:
+  - slug: c
+    en: C
+references:
+  - n: 1
+    key: raffel2020t5
+    title: Exploring the limits of transfer learning
+    authors: [Colin Raffel]
+    year: 2020
+    venue: JMLR
+    urls: [https://x.example.org/1.pdf]
+    category: c
+    note: x.
+  - n: 2
+    key: glorot2010
+    title: Understanding the difficulty of training deep feedforward neural networks
+    authors: [Xavier Glorot]
+    year: 2010
+    venue: AISTATS
+    urls: [https://x.example.org/2.pdf]
+    category: c
+    note: x.
+""", encoding="utf-8")
+    pre = ["--manifest", str(path), "export", "--format"]
+    bib = bibtexparser.parse_string(runner.invoke(app, [*pre, "bibtex"]).stdout).entries_dict
+    assert bib["raffel2020t5"].entry_type == "article"
+    assert bib["raffel2020t5"]["journal"] == "Journal of Machine Learning Research"
+    assert bib["glorot2010"].entry_type == "inproceedings"
+    assert "Artificial Intelligence and Statistics" in bib["glorot2010"]["booktitle"]
+    late = bibtexparser.parse_string(runner.invoke(app, [*pre, "biblatex"]).stdout)
+    assert late.entries_dict["raffel2020t5"]["journaltitle"] == (
+        "Journal of Machine Learning Research")
+    ris = {e["id"]: e for e in rispy.loads(runner.invoke(app, [*pre, "ris"]).stdout)}
+    assert ris["raffel2020t5"]["type_of_reference"] == "JOUR"
+    assert ris["raffel2020t5"]["secondary_title"] == "Journal of Machine Learning Research"
+    assert ris["glorot2010"]["type_of_reference"] == "CPAPER"
+    csl = {i["id"]: i for i in json.loads(runner.invoke(app, [*pre, "csl-json"]).stdout)}
+    assert csl["raffel2020t5"]["type"] == "article-journal"
+    assert csl["raffel2020t5"]["container-title"] == "Journal of Machine Learning Research"
+    assert csl["glorot2010"]["type"] == "paper-conference"
+
+
 def test_biblatex_uses_its_own_types_and_fields(runner) -> None:
     lib = bibtexparser.parse_string(_export(runner, "--format", "biblatex"))
     e = lib.entries_dict

@@ -239,6 +239,29 @@ def test_identifiers_in_a_citation(printed, arxiv, doi, url) -> None:
     assert (c.arxiv, c.dois, c.urls) == (arxiv, doi, url)
 
 
+@pytest.mark.parametrize("printed,venue", [
+    # Venue words in a title are the title's, not the venue's.
+    ("J. J. Hopfield and D. W. Tank. Neural computation of decisions in optimization "
+     "problems. Biological cybernetics, 52(3):141-152, 1985.", ""),
+    ("David E Rumelhart, Geoffrey E Hinton, and Ronald J Williams. Learning representations "
+     "by back-propagating errors. Nature, 323(6088):533-536, 1986.", ""),
+    ("Sepp Hochreiter and Jürgen Schmidhuber. Long short-term memory. Neural computation, "
+     "9(8):1735-1780, 1997.", "Neural Computation"),
+    ("Colin Raffel, Noam Shazeer, and Adam Roberts. Exploring the limits of transfer "
+     "learning with a unified text-to-text transformer. JMLR, 2020.", "JMLR"),
+    ("Jacob Devlin, Ming-Wei Chang, Kenton Lee, and Kristina Toutanova. BERT: Pre-training "
+     "of deep bidirectional transformers for language understanding. In NAACL, 2019.",
+     "NAACL"),
+    ("Tero Karras, Samuli Laine, and Timo Aila. A style-based generator architecture for "
+     "generative adversarial networks. In IEEE Conf. Comput. Vis. Pattern Recog., 2019.",
+     "CVPR"),
+    ("Ashish Vaswani and Noam Shazeer. Attention is all you need. arXiv preprint "
+     "arXiv:1706.03762, 2017.", "arXiv"),
+])
+def test_the_venue_is_what_follows_the_title(printed: str, venue: str) -> None:
+    assert parse_entry(1, "1", printed).venue == venue
+
+
 def test_author_year_markers_find_their_entries() -> None:
     body = ("## Background\n\nDiffusion models (Ho et al., 2020; Song and Ermon, 2019) "
             "were later improved (Nichol, 2021).\n")

@@ -158,9 +158,83 @@ def test_a_near_miss_another_author_or_two_papers_are_never_taken() -> None:
     ("NIPS 2017", "NeurIPS"), ("International conference on machine learning. PMLR", "ICML"),
     ("European conference on computer vision. Cham: Springer", "ECCV"),
     ("Proceedings of the IEEE/CVF international conference on computer vision", "ICCV"),
-    ("arXiv preprint arXiv:2204.06125", None), ("Computer Science", None)])
+    ("arXiv preprint arXiv:2204.06125", None), ("Computer Science", None),
+    # As the CVPR template and IEEE's abbreviations print them (LDM's own references).
+    ("In IEEE Conf. Comput. Vis. Pattern Recog., pages 4401- 4410, 2019", "CVPR"),
+    ("in Proc. IEEE/CVF Conf. Comput. Vis. Pattern Recognit. (CVPR), 2017", "CVPR"),
+    ("In Adv. Neural Inform. Process. Syst., pages 6626- 6637, 2017", "NeurIPS"),
+    ("in Proc. Adv. Neural Inf. Process. Syst., 2018", "NeurIPS"),
+    ("In Int. Conf. Learn. Represent., 2019. 1, 2, 7", "ICLR"),
+    ("in Int. Conf. Mach. Learn., pp. 448-456, 2015", "ICML"),
+    ("in Proc. Eur. Conf. Comput. Vis. (ECCV), 2016", "ECCV"),
+    ("in Proc. IEEE/CVF Int. Conf. Comput. Vis., 2021", "ICCV"),
+    ("In AISTATS, 2010.", "AISTATS"),
+    ("In International Conference on Artificial Intelligence and Statistics, 2010", "AISTATS"),
+    ("In Proceedings of the Fifteenth conference on Uncertainty in artificial intelligence",
+     "UAI"),
+    ("In Proceedings of the IEEE/CVF Winter Conference on Applications of Computer Vision",
+     "WACV"),
+    # Journals have no index: named, but not looked up.
+    ("Int. J. Comput. Vis., vol. 115, 2015", None), ("JMLR, 2020.", None),
+    ("IEEE Trans. Pattern Anal. Mach. Intell., 2017", None),
+    # A list's own venue field.
+    ("NeurIPS", "NeurIPS"), ("nips", "NeurIPS"), ("aistats", "AISTATS"), ("JMLR", None)])
 def test_the_venue_a_citation_names(printed: str, venue: str | None) -> None:
     assert venue_of(printed) == venue
+
+
+def test_an_aistats_and_an_abbreviated_cvpr_citation_find_their_copies(runner,
+                                                                      tmp_path) -> None:
+    """Two venues that were read only in full before: AISTATS (PMLR volume 9, 2010) and
+    CVPR as the CVPR template abbreviates it. Each finds its own copy; the decoy with
+    another first author is not taken."""
+    from types import SimpleNamespace
+
+    from tests.httpserver import Host
+    from tests.venue_standins import cvf_listing, pmlr_citeproc
+
+    glorot = SimpleNamespace(title="Understanding the difficulty of training deep "
+                                   "feedforward neural networks",
+                             authors=("Xavier Glorot", "Yoshua Bengio"))
+    stylegan = SimpleNamespace(title="A style-based generator architecture for generative "
+                                     "adversarial networks",
+                               authors=("Tero Karras", "Samuli Laine", "Timo Aila"))
+    decoy = SimpleNamespace(title=glorot.title, authors=("Zed Decoy",))
+    pmlr_host, cvf_host = Host("proceedings.mlr.press"), Host("openaccess.thecvf.com")
+    try:
+        pdf = "https://proceedings.mlr.press/v9/glorot10a/glorot10a.pdf"
+        pmlr_host.add("/v9/assets/bib/citeproc.yaml",
+                      pmlr_citeproc([(decoy, "https://proceedings.mlr.press/v9/z/z.pdf"),
+                                     (glorot, pdf)], 9), content_type="text/yaml")
+        href = "/content_CVPR_2019/papers/Karras_A_Style-Based_CVPR_2019_paper.pdf"
+        cvf_host.add("/CVPR2019", cvf_listing([(stylegan, href)], 2019),
+                     content_type="text/html")
+        src = tmp_path / "refs.txt"
+        src.write_text(
+            "References\n"
+            "[1] Xavier Glorot and Yoshua Bengio. Understanding the difficulty of training "
+            "deep feedforward neural networks. In AISTATS, 2010.\n"
+            "[2] Tero Karras, Samuli Laine, and Timo Aila. A style-based generator "
+            "architecture for generative adversarial networks. In IEEE Conf. Comput. Vis. "
+            "Pattern Recog., pages 4401-4410, 2019.\n", encoding="utf-8")
+        out = tmp_path / "new.yaml"
+        result = runner.invoke(app, [
+            "init", str(out), "--from", str(src), "--delay", "0", "--json",
+            "--mirror", "https://export.arxiv.org=http://127.0.0.1:9",
+            "--mirror", "https://api.crossref.org=http://127.0.0.1:9",
+            "--mirror", f"https://proceedings.mlr.press={pmlr_host.url}",
+            "--mirror", f"https://openaccess.thecvf.com={cvf_host.url}"])
+        made = load_manifest(out)
+        assert made.find("1").urls[0] == pdf, result.output
+        assert made.find("1").venue == "AISTATS"
+        assert made.find("2").urls[0] == "https://openaccess.thecvf.com" + href
+        assert made.find("2").venue == "CVPR"
+        # One request per index page: PMLR's volume, CVPR 2019's pages by day.
+        assert len(pmlr_host.log) == 1
+        assert len(cvf_host.log) == len(index_urls("CVPR", 2019))
+    finally:
+        pmlr_host.stop()
+        cvf_host.stop()
 
 
 def test_index_urls_follow_each_sites_rule() -> None:

@@ -14,11 +14,12 @@ Everything here is text processing of untrusted input: no network, bounded sizes
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sora_refs.bibliography.documents import Document
 from sora_refs.bibliography.entries import title_and_authors, year_of
+from sora_refs.readinglist.venues import named_in
 from sora_refs.text import ARXIV_ID
 
 _ARXIV_IN_TEXT = re.compile(rf"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf)/)({ARXIV_ID})(v\d+)?",
@@ -29,18 +30,8 @@ _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 # A URL the page printed across two pieces: "https://cdn.openai.com/papers/dall-e-3 . pdf".
 _SPLIT_URL = re.compile(r"(https?://[^\s<>\"')\]]{1,300}?)[)\]\s_*]*\.\s*[_*]*\s*(pdf|html?)\b",
                         re.I)
-# Venues as printed, to the names the manifests use.
-VENUE_NAMES = (
-    (re.compile(r"neural information processing systems|\bneurips\b|\bnips\b", re.I),
-     "NeurIPS"),
-    (re.compile(r"international conference on machine learning|\bicml\b", re.I), "ICML"),
-    (re.compile(r"computer vision and pattern recognition|\bcvpr\b", re.I), "CVPR"),
-    (re.compile(r"european conference on computer vision|\beccv\b", re.I), "ECCV"),
-    (re.compile(r"international conference on computer vision|\biccv\b", re.I), "ICCV"),
-    (re.compile(r"learning representations|\biclr\b", re.I), "ICLR"),
-    (re.compile(r"\baaai\b", re.I), "AAAI"),
-    (re.compile(r"arxiv preprint|\barxiv\b|\bcorr\b", re.I), "arXiv"),
-)
+# A preprint, where no venue of sora_refs.readinglist.venues is named.
+_PREPRINT = re.compile(r"arxiv preprint|\barxiv\b|\bcorr\b", re.I)
 # Reports published by a lab itself, known by where the PDF lives.
 _PUBLISHER_HOSTS = (("openai.com", "OpenAI"), ("deepmind", "DeepMind"),
                     ("research.google", "Google"), ("ai.meta.com", "Meta"))
@@ -131,10 +122,21 @@ def parse_entry(number: int, label: str, printed: str) -> Citation:
     c.dois = list(dict.fromkeys(m.group(1) for m in _DOI.finditer(text)))
     c.urls = list(dict.fromkeys(u.rstrip(".,;") for u in _URL.findall(text)))
     c.year = year_of(text)
-    c.venue = next((name for rx, name in VENUE_NAMES if rx.search(text)), "") or next(
-        (name for host, name in _PUBLISHER_HOSTS if any(host in u for u in c.urls)), "")
     c.title, c.authors = title_and_authors(text)
+    c.venue = venue_printed(text, c.title, c.urls)
     return c
+
+
+def venue_printed(text: str, title: str, urls: Sequence[str] = ()) -> str:
+    """The venue an entry names after its title ('Neural computation of decisions...'
+    is a title, not the journal), else arXiv, else the lab whose site holds the PDF."""
+    after = text.split(title, 1)[1] if title and title in text else text
+    venue = named_in(after)
+    if venue:
+        return venue.name
+    if _PREPRINT.search(after):
+        return "arXiv"
+    return next((name for host, name in _PUBLISHER_HOSTS if any(host in u for u in urls)), "")
 
 
 # ---------------------------------------------------------------- where each is cited

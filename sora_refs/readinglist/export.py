@@ -18,24 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sora_refs.readinglist.venues import by_name
+
 if TYPE_CHECKING:  # the CLI imports this module at start for its --format choices
     from sora_refs.readinglist.manifest import Manifest, Reference
 
 CSV_COLUMNS = ("n", "key", "title", "authors", "year", "venue", "published", "arxiv",
                "category", "urls", "note", "doi")
-
-# Full names of the venues the lists cite, for booktitles and container titles;
-# any other venue is used as written.
-VENUES = {
-    "neurips": "Advances in Neural Information Processing Systems",
-    "nips": "Advances in Neural Information Processing Systems",
-    "icml": "Proceedings of the International Conference on Machine Learning",
-    "cvpr": "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition",
-    "iccv": "Proceedings of the IEEE/CVF International Conference on Computer Vision",
-    "eccv": "Proceedings of the European Conference on Computer Vision",
-    "iclr": "International Conference on Learning Representations",
-}
-
 
 @dataclass
 class Context:
@@ -91,13 +80,19 @@ def venue_of(ref: Reference) -> tuple[str, int | None]:
 
 
 def kind_of(ref: Reference) -> str:
-    """``conference``, ``preprint`` or ``report``: what the entry types follow."""
-    venue = venue_of(ref)[0].lower()
-    if venue in VENUES:
-        return "conference"
-    if venue == "arxiv":
-        return "preprint"
-    return "report"
+    """``conference``, ``journal``, ``preprint`` or ``report``: what the entry types
+    follow (the venues known are :mod:`sora_refs.readinglist.venues`')."""
+    venue = venue_of(ref)[0]
+    known = by_name(venue)
+    if known:
+        return known.kind
+    return "preprint" if venue.lower() == "arxiv" else "report"
+
+
+def full_name(ref: Reference) -> str:
+    """The full name of a known venue, for booktitles and container titles."""
+    known = by_name(venue_of(ref)[0])
+    return known.full if known else venue_of(ref)[0]
 
 
 def groups_of(ref: Reference, manifest: Manifest) -> list[str]:
@@ -166,7 +161,11 @@ def _bib_fields(ref: Reference, ctx: Context, biblatex: bool) -> tuple[str, list
     kind = kind_of(ref)
     if kind == "conference":
         entry = "inproceedings"
-        fields.append(("booktitle", esc.bibtex_text(VENUES[venue.lower()])))
+        fields.append(("booktitle", esc.bibtex_text(full_name(ref))))
+    elif kind == "journal":
+        entry = "article"
+        fields.append(("journal" if not biblatex else "journaltitle",
+                       esc.bibtex_text(full_name(ref))))
     elif kind == "preprint":
         entry = "online" if biblatex else "article"
         if not biblatex:
@@ -246,7 +245,7 @@ def to_ris(refs: Sequence[Reference], ctx: Context) -> str:
     from sora_refs.readinglist import escape as esc  # not at start: list stays fast
 
     lines: list[str] = []
-    types = {"conference": "CPAPER", "preprint": "JOUR", "report": "RPRT"}
+    types = {"conference": "CPAPER", "journal": "JOUR", "preprint": "JOUR", "report": "RPRT"}
     for ref in refs:
         venue, year = venue_of(ref)
         kind = kind_of(ref)
@@ -258,8 +257,8 @@ def to_ris(refs: Sequence[Reference], ctx: Context) -> str:
             lines.append("AU  - " + esc.ris_value(f"{family}, {given}" if given else family))
         if year is not None:
             lines.append(f"PY  - {year}")
-        if kind == "conference":
-            lines.append(f"T2  - {VENUES[venue.lower()]}")
+        if kind in ("conference", "journal"):
+            lines.append(f"T2  - {full_name(ref)}")
         elif kind == "preprint":
             lines.append("T2  - arXiv preprint" + (f" arXiv:{ref.arxiv}" if ref.arxiv else ""))
         elif venue:
@@ -292,7 +291,8 @@ def to_csl_json(refs: Sequence[Reference], ctx: Context) -> str:
     import json
 
     items: list[dict[str, Any]] = []
-    types = {"conference": "paper-conference", "preprint": "article", "report": "report"}
+    types = {"conference": "paper-conference", "journal": "article-journal",
+             "preprint": "article", "report": "report"}
     for ref in refs:
         venue, year = venue_of(ref)
         kind = kind_of(ref)
@@ -309,8 +309,8 @@ def to_csl_json(refs: Sequence[Reference], ctx: Context) -> str:
             item["issued"] = {"date-parts": [[year]]}
         if ref.doi:
             item["DOI"] = ref.doi
-        if kind == "conference":
-            item["container-title"] = VENUES[venue.lower()]
+        if kind in ("conference", "journal"):
+            item["container-title"] = full_name(ref)
         elif kind == "preprint":
             item["publisher"] = "arXiv"
             if ref.arxiv:

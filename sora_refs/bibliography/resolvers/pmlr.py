@@ -16,13 +16,18 @@ from typing import Any
 from sora_refs.bibliography.resolvers.venues import Paper, Unavailable
 
 BASE = "https://proceedings.mlr.press"
+# From PMLR's proceedings list; the older AISTATS (2009-2016) and COLT (2017-2019)
+# volumes as papers cite them ("... Statistics, volume 9 of Proceedings of Machine
+# Learning Research", with a proceedings.mlr.press/v9/... URL), in several papers each.
 VOLUMES: dict[str, dict[int, int]] = {
     "ICML": {2013: 28, 2014: 32, 2015: 37, 2016: 48, 2017: 70, 2018: 80, 2019: 97,
              2020: 119, 2021: 139, 2022: 162, 2023: 202, 2024: 235, 2025: 267, 2026: 306},
-    "AISTATS": {2017: 54, 2018: 84, 2019: 89, 2020: 108, 2021: 130, 2022: 151, 2023: 206,
-                2024: 238, 2025: 258},
+    "AISTATS": {2009: 5, 2010: 9, 2011: 15, 2012: 22, 2013: 31, 2014: 33, 2015: 38,
+                2016: 51, 2017: 54, 2018: 84, 2019: 89, 2020: 108, 2021: 130, 2022: 151,
+                2023: 206, 2024: 238, 2025: 258},
     "UAI": {2019: 115, 2020: 124, 2021: 161, 2022: 180, 2023: 216},
-    "COLT": {2020: 125, 2021: 134, 2022: 178, 2023: 195, 2024: 247},
+    "COLT": {2017: 65, 2018: 75, 2019: 99, 2020: 125, 2021: 134, 2022: 178, 2023: 195,
+             2024: 247},
 }
 
 

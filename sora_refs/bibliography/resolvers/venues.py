@@ -27,7 +27,6 @@ Nothing is guessed: a hash, file name or volume is only ever taken from an index
 from __future__ import annotations
 
 import importlib
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,29 +63,16 @@ class Copy:
 SOURCES = {"CVPR": "cvf", "ICCV": "cvf", "WACV": "cvf", "NeurIPS": "neurips", "ICLR": "neurips",
            "ICML": "pmlr", "AISTATS": "pmlr", "UAI": "pmlr", "COLT": "pmlr", "ECCV": "ecva"}
 
-# How citations name these venues, abbreviated or in full.
-_NAMES = [
-    ("WACV", r"\bwacv\b|winter conference on applications of computer vision"),
-    ("CVPR", r"\bcvpr\b|computer vision and pattern recognition"),
-    ("ICCV", r"\biccv\b|international conference on computer vision"),
-    ("ECCV", r"\beccv\b|european conference on computer vision"),
-    ("NeurIPS", r"\bneurips\b|\bnips\b|neural information processing systems"),
-    ("ICLR", r"\biclr\b|international conference on learning representations"),
-    ("ICML", r"\bicml\b|international conference on machine learning"),
-    ("AISTATS", r"\baistats\b|artificial intelligence and statistics"),
-    ("UAI", r"\buai\b|uncertainty in artificial intelligence"),
-    ("COLT", r"\bcolt\b|conference on learning theory"),
-]
-_NAME_RES = [(v, re.compile(p, re.IGNORECASE)) for v, p in _NAMES]
 REFRESH = {"ecva": 7 * 24 * 3600.0}  # growing pages; the others are kept for good
 
 
 def venue_of(printed: str) -> str | None:
-    """The venue with an index that a citation's venue text names, if any."""
-    for venue, pattern in _NAME_RES:
-        if pattern.search(printed):
-            return venue
-    return None
+    """The venue with an index that a list's venue field, or a citation's venue text,
+    names, if any (the names are :mod:`sora_refs.readinglist.venues`')."""
+    from sora_refs.readinglist.venues import by_name, named_in
+
+    venue = by_name(printed) or named_in(printed)
+    return venue.name if venue and venue.name in SOURCES else None
 
 
 def _module(venue: str) -> Any:

@@ -1,0 +1,107 @@
+"""The venues reading lists cite, in one table: how citations print each name (in full,
+or abbreviated the IEEE and ISO 4 way: 'Adv. Neural Inf. Process. Syst.', or the CVPR
+template's 'IEEE Conf. Comput. Vis. Pattern Recog.'), the short name a list writes, the
+full name an export prints, and whether it is a conference or a journal.
+
+Adding a venue here teaches ``init --from`` to read it, ``stats`` to count it and every
+export to type it; a venue with an open index also needs its reader in
+:data:`sora_refs.bibliography.resolvers.venues.SOURCES`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class Venue:
+    name: str      # as a list writes it: 'NeurIPS'
+    full: str      # as exports print it: 'Advances in Neural Information Processing Systems'
+    kind: str      # 'conference' or 'journal'
+    printed: str   # how citations print it (a regular expression, any case)
+
+
+# In the order they are tried: a name that holds another's comes first ('NAACL' before
+# 'ACL'), and conferences before journals ('AISTATS, JMLR W&CP' is AISTATS).
+VENUES: tuple[Venue, ...] = (
+    Venue("WACV", "Proceedings of the IEEE/CVF Winter Conference on Applications of "
+          "Computer Vision", "conference",
+          r"winter conference on applications of computer vision|"
+          r"winter conf\.? (on )?appl\.? (of )?comput\.? vis|\bwacv\b"),
+    Venue("CVPR", "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern "
+          "Recognition", "conference",
+          r"computer vision and pattern recognition|comput\.? vis\.? (and )?pattern recog|"
+          r"\bcvpr\b"),
+    Venue("ICCV", "Proceedings of the IEEE/CVF International Conference on Computer Vision",
+          "conference",
+          r"international conference on computer vision|int\.? conf\.? (on )?comput\.? vis|"
+          r"\biccv\b"),
+    Venue("ECCV", "Proceedings of the European Conference on Computer Vision", "conference",
+          r"european conference on computer vision|eur\.? conf\.? (on )?comput\.? vis|"
+          r"\beccv\b"),
+    Venue("NeurIPS", "Advances in Neural Information Processing Systems", "conference",
+          r"neural information processing systems|neural inf(orm)?\.? process(ing)?\.? syst|"
+          r"\bneurips\b|\bnips\b"),
+    Venue("ICML", "Proceedings of the International Conference on Machine Learning",
+          "conference",
+          r"international conference on machine learning|int\.? conf\.? (on )?mach\.? learn|"
+          r"\bicml\b"),
+    Venue("ICLR", "International Conference on Learning Representations", "conference",
+          r"conference on learning representations|conf\.? learn\.? represent|\biclr\b"),
+    Venue("AISTATS", "Proceedings of the International Conference on Artificial "
+          "Intelligence and Statistics", "conference",
+          r"artificial intelligence and statistics|artif\.? intell\.? (and )?stat|"
+          r"\baistats\b"),
+    Venue("UAI", "Proceedings of the Conference on Uncertainty in Artificial Intelligence",
+          "conference",
+          r"uncertainty in artificial intelligence|uncertain\.? artif\.? intell|\buai\b"),
+    Venue("COLT", "Proceedings of the Conference on Learning Theory", "conference",
+          r"conference on learning theory|conf\.? learn\.? theory|\bcolt\b"),
+    Venue("AAAI", "Proceedings of the AAAI Conference on Artificial Intelligence",
+          "conference", r"\baaai\b"),
+    Venue("NAACL", "Proceedings of the Conference of the North American Chapter of the "
+          "Association for Computational Linguistics", "conference",
+          r"north american chapter of the association for computational linguistics|"
+          r"\bnaacl\b"),
+    Venue("EMNLP", "Proceedings of the Conference on Empirical Methods in Natural Language "
+          "Processing", "conference",
+          r"empirical methods in natural language processing|\bemnlp\b"),
+    Venue("ACL", "Proceedings of the Annual Meeting of the Association for Computational "
+          "Linguistics", "conference",
+          r"annual meeting of the association for computational linguistics|\bacl\b"),
+    Venue("BMVC", "Proceedings of the British Machine Vision Conference", "conference",
+          r"british machine vision conference|brit\.? mach\.? vis\.? conf|\bbmvc\b"),
+    Venue("TPAMI", "IEEE Transactions on Pattern Analysis and Machine Intelligence",
+          "journal",
+          r"pattern analysis and machine intelligence|pattern anal\.? mach\.? intell|"
+          r"\bt?pami\b"),
+    Venue("IJCV", "International Journal of Computer Vision", "journal",
+          r"international journal of computer vision|int\.? j\.? comput\.? vis|\bijcv\b"),
+    Venue("JMLR", "Journal of Machine Learning Research", "journal",
+          r"journal of machine learning research|j\.? mach\.? learn\.? res|\bjmlr\b"),
+    Venue("TMLR", "Transactions on Machine Learning Research", "journal",
+          r"transactions on machine learning research|\btmlr\b"),
+    Venue("Neural Computation", "Neural Computation", "journal",
+          r"\bneural comput(ation\b|\.)"),
+)
+
+
+@cache
+def _patterns() -> tuple[tuple[re.Pattern[str], Venue], ...]:
+    """Compiled on first use: ``list`` and ``stats`` never read a citation."""
+    return tuple((re.compile(v.printed, re.IGNORECASE), v) for v in VENUES)
+
+
+def named_in(text: str) -> Venue | None:
+    """The venue a citation's text names, if it names one of the table."""
+    return next((v for rx, v in _patterns() if rx.search(text)), None)
+
+
+def by_name(name: str) -> Venue | None:
+    """The venue a list's ``venue`` field means: 'NeurIPS', 'neurips' or 'NIPS'."""
+    key = name.strip().lower()
+    if key == "nips":
+        key = "neurips"
+    return next((v for v in VENUES if v.name.lower() == key), None)
