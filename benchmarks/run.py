@@ -31,6 +31,7 @@ import fetch as cold  # noqa: E402
 import startup  # noqa: E402
 
 from sora_refs.readinglist.manifest import load_manifest  # noqa: E402
+from sora_refs.text import plural  # noqa: E402
 from tests.conftest import Web  # noqa: E402
 from tests.pdfs import make_pdf  # noqa: E402
 
@@ -243,10 +244,11 @@ def section_init(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> 
                 asked = report["requests"]
                 rows.append((f"init --from {name}", f"{took:.2f} s",
                              f"{len(refs)} references, {resolved} resolved, {copies} venue "
-                             f"copies; {asked} arXiv requests (+{3 * asked} s at arXiv's 3 s), "
-                             f"{sum(report['venue_requests'].values())} index requests, "
-                             f"{sum(report['doi_requests'].values())} Crossref requests "
-                             "(0.2 s apart, its public limit)"))
+                             f"copies; {plural(asked, 'arXiv request')} (+{3 * asked} s at "
+                             "arXiv's 3 s), "
+                             f"{plural(sum(report['venue_requests'].values()), 'index request')}"
+                             f", {plural(sum(report['doi_requests'].values()), 'Crossref request')}"
+                             " (0.2 s apart, its public limit)"))
     finally:
         arxiv.stop()
         venues.stop()

@@ -105,6 +105,17 @@ def plural(n: int, word: str, many: str = "") -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
+def number_runs(numbers: Sequence[int]) -> str:
+    """'1–5, 7, 9–10': reference numbers, consecutive ones as one run."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
 def spoken_list(items: Sequence[str]) -> str:
     """'a', 'a and b', 'a, b and c': names as a sentence lists them."""
     return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)

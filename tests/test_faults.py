@@ -436,6 +436,22 @@ def test_the_systems_cryptic_failures_are_said_in_plain_words() -> None:
     assert reason(RuntimeError()) == "RuntimeError"
 
 
+def test_references_that_fail_alike_are_named_by_runs_of_numbers(runner, web,
+                                                                  tmp_path) -> None:
+    """Sixty references without a URL read as '1–3, 5–60', not sixty numbers."""
+    path = numbered_manifest(tmp_path, 60, "https://arxiv.org/pdf/2001.{i:05d}")
+    text = path.read_text()
+    for i in [*range(1, 4), *range(5, 61)]:
+        text = text.replace(f"urls: [https://arxiv.org/pdf/2001.{i:05d}]", "urls: []")
+    path.write_text(text)
+    ref = load_manifest(path).find("4")
+    web.serve("https://arxiv.org/pdf/2001.00004", pdf_for(ref))
+    result = runner.invoke(app, ["--manifest", str(path), "fetch", "--dest",
+                                 str(tmp_path / "lib"), *web.mirror_args()])
+    assert result.exit_code == 1, result.output
+    assert "59 references: 1–3, 5–60" in result.stdout.replace("\n", " ")
+
+
 def test_hosts_that_fail_alike_are_named_together(runner, tmp_path) -> None:
     """Every host of the list refused: one reason, said once, with the hosts it
     concerns."""

@@ -363,13 +363,13 @@ def test_offline_the_report_gives_a_shared_reason_once(runner, tmp_path,
     result = runner.invoke(app, ["init", str(tmp_path / "x.yaml"), "--from", src, "--delay",
                                  "0", "--mirror", "https://export.arxiv.org=http://127.0.0.1:9"])
     assert result.exit_code == 1, result.output
-    assert "32 references (1–32):" in result.stdout
+    assert "32 references: 1–32" in result.stdout
     assert result.stdout.count("cannot reach the arXiv API") == 1
 
 
 @given(st.sets(st.integers(1, 60), min_size=1))
 def test_reference_numbers_read_back_from_their_runs(numbers: set[int]) -> None:
-    from sora_refs.cli.reports import number_runs
+    from sora_refs.text import number_runs
 
     said = number_runs(sorted(numbers, reverse=True))
     back: set[int] = set()

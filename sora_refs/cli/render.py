@@ -22,7 +22,7 @@ from rich.tree import Tree
 from sora_refs.cli.screen import text
 from sora_refs.cli.tables import STATUS_STYLE, cell_width, human_bytes
 from sora_refs.readinglist.manifest import Category, Manifest, Reference
-from sora_refs.text import middle, plural, printable, shorten
+from sora_refs.text import middle, number_runs, plural, printable, shorten
 
 
 def reference_detail(ref: Reference, manifest: Manifest,
@@ -252,7 +252,7 @@ def _failure_notes(outcomes: Sequence[Any]) -> list[RenderableType]:
         elif len(refs) == len(outcomes):
             head = f"All {len(refs)} references:"
         else:
-            head = f"{len(refs)} references: " + ", ".join(str(o.ref.n) for o in refs)
+            head = f"{len(refs)} references: {number_runs([o.ref.n for o in refs])}"
         notes.append(text(head, style="bold"))
         for reason in reasons:
             notes.append(Padding(text(reason, style=style), (0, 0, 0, 3)))

@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 
 from sora_refs.cli.render import Col, Fit, fit_path, fitted
 from sora_refs.cli.screen import text
-from sora_refs.text import middle, plural, printable, spoken_list
+from sora_refs.text import middle, number_runs, plural, printable, spoken_list
 
 
 def init_view(result: Any, path: str | None, width: int = 100) -> RenderableType:
@@ -91,7 +91,7 @@ def _init_notes(result: Any) -> list[RenderableType]:
             if line:
                 notes.append(Padding(text(line), (0, 0, 0, 3)))
     for reason, numbers in grouped.items():  # one line for a reason many share (offline)
-        notes.append(text(f"{plural(len(numbers), 'reference')} ({number_runs(numbers)}):",
+        notes.append(text(f"{plural(len(numbers), 'reference')}: {number_runs(numbers)}",
                           style="bold"))
         notes.append(Padding(text(reason), (0, 0, 0, 3)))
     return notes
@@ -112,17 +112,6 @@ def _were(hosts: list[str]) -> str:
 
 def _it(hosts: list[str]) -> str:
     return "it" if len(hosts) == 1 else "each"
-
-
-def number_runs(numbers: Sequence[int]) -> str:
-    """'1–5, 7, 9–10': reference numbers, consecutive ones as one run."""
-    runs: list[list[int]] = []
-    for n in sorted(set(numbers)):
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 _VENUE_STYLE = {"agrees": "green", "listed later": "yellow", "differs": "bold red",
