@@ -18,8 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sora_refs.readinglist.venues import by_name
-
 if TYPE_CHECKING:  # the CLI imports this module at start for its --format choices
     from sora_refs.readinglist.manifest import Manifest, Reference
 
@@ -82,6 +80,8 @@ def venue_of(ref: Reference) -> tuple[str, int | None]:
 def kind_of(ref: Reference) -> str:
     """``conference``, ``journal``, ``preprint`` or ``report``: what the entry types
     follow (the venues known are :mod:`sora_refs.readinglist.venues`')."""
+    from sora_refs.readinglist.venues import by_name  # not at start: --help stays fast
+
     venue = venue_of(ref)[0]
     known = by_name(venue)
     if known:
@@ -91,6 +91,8 @@ def kind_of(ref: Reference) -> str:
 
 def full_name(ref: Reference) -> str:
     """The full name of a known venue, for booktitles and container titles."""
+    from sora_refs.readinglist.venues import by_name
+
     known = by_name(venue_of(ref)[0])
     return known.full if known else venue_of(ref)[0]
 
