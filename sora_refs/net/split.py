@@ -261,4 +261,3 @@ class Splitter:
                 raise HelperFailed(f"connection closed {rng.end - rng.pos:,} bytes early")
         finally:
             await response.aclose()
-
