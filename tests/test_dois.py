@@ -111,6 +111,56 @@ def test_what_arxiv_lacks_gets_its_doi_and_open_copy(runner, tmp_path, arxiv, se
     assert load_manifest(out2).find("10.1145/3065386").urls == alexnet.urls
 
 
+def test_an_acl_doi_names_its_anthology_pdf_without_another_request(runner, tmp_path, arxiv,
+                                                                    services) -> None:
+    """An EMNLP paper on no arXiv and no index: Crossref gives its DOI, and an ACL DOI is
+    the Anthology id, whose PDF is aclanthology.org/{id}.pdf; no e-mail address needed, and
+    neither Unpaywall nor OpenAlex is asked."""
+    from tests.scholarly_standins import Record
+
+    services.records.append(Record(
+        "10.18653/v1/D16-1244", "A Decomposable Attention Model for Natural Language "
+        "Inference", ["Ankur Parikh", "Oscar Täckström", "Dipanjan Das", "Jakob Uszkoreit"],
+        2016, "Proceedings of the 2016 Conference on Empirical Methods in Natural Language "
+        "Processing", kind="proceedings-article"))
+    src = tmp_path / "refs.txt"
+    src.write_text("References\n[1] Ankur Parikh, Oscar Täckström, Dipanjan Das, and Jakob "
+                   "Uszkoreit. A decomposable attention model for natural language inference. "
+                   "In Empirical Methods in Natural Language Processing, 2016.\n",
+                   encoding="utf-8")
+    out = tmp_path / "acl.yaml"
+    result = runner.invoke(app, ["init", str(out), "--from", str(src), "--delay", "0",
+                                 "--json", *arxiv.mirrors(), *services.mirrors()])
+    assert result.exit_code == 0, result.output
+    ref = load_manifest(out).find("1")
+    assert ref.doi == "10.18653/v1/D16-1244" and ref.venue == "EMNLP"
+    assert ref.urls == ("https://aclanthology.org/D16-1244.pdf",)
+    assert services.paths("/v2/") == services.paths("/openalex") == []
+
+
+@pytest.mark.parametrize(("doi", "pdf"), [
+    ("10.18653/v1/2021.naacl-main.208", "https://aclanthology.org/2021.naacl-main.208.pdf"),
+    ("10.18653/V1/N19-1423", "https://aclanthology.org/N19-1423.pdf"),
+    ("10.18653/v1/../../evil", None), ("10.18653/v1/a b", None),
+    ("10.1145/3065386", None), ("10.18653/v2/N19-1423", None)])
+def test_publisher_rules_take_only_their_own_dois(doi: str, pdf: str | None) -> None:
+    from sora_refs.bibliography.resolvers.publishers import open_pdf
+
+    assert open_pdf(doi) == pdf
+
+
+def test_the_real_acl_page_agrees_with_the_rule() -> None:
+    sample = SAMPLES / "acl_paper_page_2021.naacl-main.208_papis.html"
+    if not sample.exists():
+        pytest.skip("../shared/venues is not here")
+    from sora_refs.bibliography.resolvers.publishers import open_pdf
+
+    page = sample.read_text(encoding="utf-8")
+    meta = dict((k, v) for v, k in re.findall(
+        r'<meta content="?([^" >]*)"? name=citation_(pdf_url|doi)', page))
+    assert open_pdf(meta["doi"]) == meta["pdf_url"]
+
+
 def test_without_an_email_crossref_is_asked_in_its_public_pool_and_unpaywall_not(
         runner, tmp_path, arxiv, services) -> None:
     """No e-mail address: Crossref's public pool, no Unpaywall; OpenAlex, which needs

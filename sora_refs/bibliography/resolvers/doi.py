@@ -17,7 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sora_refs.bibliography.resolvers import crossref, openalex, semanticscholar, unpaywall
+from sora_refs.bibliography.resolvers import (
+    crossref,
+    openalex,
+    publishers,
+    semanticscholar,
+    unpaywall,
+)
 from sora_refs.bibliography.resolvers.asking import Asker, Unavailable, host_of
 from sora_refs.bibliography.resolvers.identities import Identities
 from sora_refs.net.mirrors import Mirror
@@ -117,8 +123,13 @@ class DoiFinder:
         return found
 
     def _open_copies(self, found: Found) -> None:
-        """Unpaywall's open PDFs of the DOI (with an e-mail address), else OpenAlex's."""
+        """The publisher's own PDF where the DOI names it (ACL Anthology), else
+        Unpaywall's open PDFs of the DOI (with an e-mail address), else OpenAlex's."""
         if not found.doi:
+            return
+        own = publishers.open_pdf(found.doi)
+        if own:
+            found.pdfs = list(dict.fromkeys([own, *found.pdfs]))
             return
         known = list(found.pdfs)
         self._unpaywall(found)
