@@ -193,13 +193,17 @@ _CEDILLA = re.compile(r"([CcSsTt])\u00b8(?:\s(?=[a-z]))?")  # "c¸", "C¸ aglar"
 # A word broken at a line's end: "repre-\nsentation". Joined unless the text writes
 # the hyphenated word elsewhere ("encoder-\ndecoder" where "encoder-decoder" occurs).
 _BROKEN = re.compile(r"(?<!\w)(\w+)-[ \t]*\n[ \t]*([a-z]\w*)")
+# A hyphenated name or number the line broke: "Jun-\nYan Zhu", "Sohl-\nDickstein",
+# "LAION-\n400M", pages "18-\n22". The hyphen is the author's: kept, with no space.
+_BROKEN_COMPOUND = re.compile(r"(?<=\w)-[ \t]*\n[ \t]*(?=[A-Z0-9])")
 
 
 def repair(text: str) -> str:
     """Text as PDF extraction and web pages give it, made into the text the author
     wrote: spacing accents recomposed, NFKC (ligatures such as "ﬁ" become "fi"),
-    line-end hyphenation repaired. The one normaliser every reader of outside text
-    (PDFs, pages, BibTeX) passes through before any rule sees it."""
+    line-end hyphenation repaired (a word joined, a compound keeps its hyphen). The one
+    normaliser every reader of outside text (PDFs, pages, BibTeX) passes through before
+    any rule sees it."""
     text = _ACCENT_BEFORE.sub(lambda m: m.group(2).replace("ı", "i") + _SPACING_BEFORE[
         m.group(1)], text)
     text = _GRAVE.sub(lambda m: m.group(1) + "\u0300", text)
@@ -212,5 +216,5 @@ def repair(text: str) -> str:
             a, b = m.group(1), m.group(2)
             return f"{a}-{b}" if f"{a}-{b}".lower() in hyphenated else a + b
 
-        text = _BROKEN.sub(join, text)
+        text = _BROKEN_COMPOUND.sub("-", _BROKEN.sub(join, text))
     return text

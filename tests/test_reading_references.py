@@ -143,6 +143,65 @@ def test_repair_recomposes_accents_ligatures_and_hyphenation() -> None:
         "classifier-free and overfit; classifier-free"
 
 
+@pytest.mark.parametrize("printed,dois", [
+    # as 1503.03585 prints them, a line end inside the DOI
+    ("Barron, J. T. and Malik, J. Volumetric Semantic Segmentation. In ICCV, pp. 3448–3455. "
+     "IEEE, 2013. ISBN 978-1-4799-2840-8. doi: 10.1109/ICCV. 2013.428.",
+     ["10.1109/ICCV.2013.428"]),
+    ("Sohl-Dickstein, J. New Method for Parameter Estimation. Physical Review Letters, "
+     "2011a. ISSN 0031-9007. doi: 10.1103/ PhysRevLett.107.220601.",
+     ["10.1103/PhysRevLett.107.220601"]),
+    ("A. B. Title of it. ACM TOG, 2020. doi: 10.1145/3386569. 3392481",
+     ["10.1145/3386569.3392481"]),
+    # a year or a page number after a whole DOI is not more DOI
+    ("He, K. Deep residual learning. In CVPR. doi: 10.1109/CVPR.2016.90. 2016.",
+     ["10.1109/CVPR.2016.90"]),
+    ("He, K. Deep residual learning. doi: 10.1109/CVPR.2016.90. 770 pages, CVPR 2016.",
+     ["10.1109/CVPR.2016.90"]),
+])
+def test_a_doi_the_line_broke_is_one_doi(printed: str, dois: list[str]) -> None:
+    from sora_refs.bibliography.citations import parse_entry
+
+    assert parse_entry(1, "1", printed).dois == dois
+
+
+def test_names_and_urls_the_line_broke_are_read_whole() -> None:
+    from sora_refs.bibliography.citations import parse_entry
+
+    assert repair("Phillip Isola, Jun-\nYan Zhu, Sohl-\nDickstein, LAION-\n400M, pp. 18-\n22, "
+                  "repre-\nsentation") == ("Phillip Isola, Jun-Yan Zhu, Sohl-Dickstein, "
+                                           "LAION-400M, pp. 18-22, representation")
+    c = parse_entry(1, "1", "Charlie Snell. Alien Dreams: An Emerging Art Scene. https : / / "
+                    "ml . berkeley . edu / blog / posts / clip-art/, 2021.")
+    assert c.urls == ["https://ml.berkeley.edu/blog/posts/clip-art/"]
+    assert c.title == "Alien Dreams: An Emerging Art Scene" and c.year == 2021
+    c = parse_entry(2, "2", "A. Author. A page. https://example.org/a - a dash, 2020.")
+    assert c.urls == ["https://example.org/a"]  # an ordinary URL, then a dash
+
+
+@pytest.mark.parametrize("printed,authors", [
+    ("Xinlei Chen and Kaiming He. Exploring simple Siamese representation learning. In CVPR, "
+     "2021.", ["Xinlei Chen", "Kaiming He"]),
+    ("Diederik Kingma and Jimmy Ba. Adam: A method for stochastic optimization. In ICLR, 2015.",
+     ["Diederik Kingma", "Jimmy Ba"]),
+    ("Barron, J. T. and Malik, J. Volumetric semantic segmentation. In ICCV, 2013.",
+     ["J. T. Barron", "J. Malik"]),  # surnames first: the last initial keeps its stop
+])
+def test_the_last_surname_loses_the_stop_that_ends_the_names(printed: str,
+                                                            authors: list[str]) -> None:
+    assert title_and_authors(printed)[1] == authors
+
+
+def test_two_works_that_print_one_doi_stay_two() -> None:
+    """1503.03585 prints its PRL paper's DOI on its ICML paper too."""
+    doi = ["10.1103/PhysRevLett.107.220601"]
+    a = Citation(1, "1", "a", title="New Method for Parameter Estimation in Probabilistic "
+                 "Models: Minimum Probability Flow", year=2011, dois=doi)
+    b = Citation(2, "2", "b", title="Minimum Probability Flow Learning", year=2011, dois=doi)
+    c = Citation(3, "3", "c", title="Minimum Probability Flow Learning", year=2011, dois=doi)
+    assert [m.number for m in merge_duplicates([a, b, c])] == [1, 2]
+
+
 def test_the_same_work_listed_twice_becomes_one_reference() -> None:
     a = Citation(1, "1", "A. Image-to-image translation. CVPR 2017.",
                  title="Image-to-image translation with conditional adversarial networks",
@@ -232,6 +291,10 @@ def test_the_real_papers_references_are_read(name: str) -> None:
             and c.year]
     assert len(good) >= 0.95 * len(cites), [c.text for c in cites if c not in good]
     assert not any(ch in c.title + " ".join(c.authors) for c in cites for ch in "´¨ﬁﬂ")
+    names = [a for c in cites for a in c.authors]
+    assert not [a for a in names if re.search(r"[a-z]\.$|- ", a)]  # "He.", "Jun- Yan"
+    assert not [d for c in cites for d in c.dois if not re.search(r"\d", d.split("/", 1)[1])
+                ]  # "10.1109/ICCV": a DOI cut at the line end
 
 
 # ---------------------------------------------------------------- mind maps of PDFs

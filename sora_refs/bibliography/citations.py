@@ -25,7 +25,15 @@ from sora_refs.text import ARXIV_ID
 _ARXIV_IN_TEXT = re.compile(rf"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf)/)({ARXIV_ID})(v\d+)?",
                             re.I)
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;)])")
+# A DOI the line broke: "10.1103/ PhysRevLett.107.220601", "10.1109/ICCV. 2013.428".
+_DOI_AFTER_SLASH = re.compile(r"\b(10\.\d{4,9}/)\s+(?=[A-Za-z0-9])")
+_DOI_TAIL = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]{0,300}[.\-_])\s(\d[^\s\"<>]{0,300})")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
+# A URL the PDF's font printed with spaces round its punctuation (LDM's references:
+# "https : / / ml . berkeley . edu / blog / posts / clip-art/"). Only where the scheme
+# itself is spaced, so a dash after an ordinary URL stays a dash.
+_SPACED_URL = re.compile(r"\bhttps?(?:\s:\s?|:\s)/\s?/\s?\w+"
+                         r"(?:\s?[./~?=&#%:+-]{1,4}\s?\w+){0,60}(?:\s?/(?!\S))?")
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 # A URL the page printed across two pieces: "https://cdn.openai.com/papers/dall-e-3 . pdf".
 _SPLIT_URL = re.compile(r"(https?://[^\s<>\"')\]]{1,300}?)[)\]\s_*]*\.\s*[_*]*\s*(pdf|html?)\b",
@@ -93,7 +101,8 @@ def merge_duplicates(cites: list[Citation]) -> list[Citation]:
         keys += [f"doi:{d.lower()}" for d in c.dois[:1]]
         if len(compact(c.title)) >= 12 and c.year:
             keys.append(f"title:{compact(c.title)}:{c.year}")
-        first = next((seen[k] for k in keys if k in seen), None)
+        first = next((seen[k] for k in keys if k in seen and not _other_work(c, seen[k], k)),
+                     None)
         if first is None:
             out.append(c)
             for k in keys:
@@ -107,6 +116,16 @@ def merge_duplicates(cites: list[Citation]) -> list[Citation]:
     return out
 
 
+def _other_work(c: Citation, seen: Citation, key: str) -> bool:
+    """Two entries that print the same DOI under different titles are two works with a
+    copied DOI (1503.03585 gives its ICML paper the DOI of its PRL paper): both stay."""
+    from sora_refs.text import compact
+
+    a, b = compact(c.title), compact(seen.title)
+    return (key.startswith("doi:") and min(len(a), len(b)) >= 12
+            and not (a.startswith(b) or b.startswith(a)))
+
+
 def parse_entry(number: int, label: str, printed: str) -> Citation:
     """Read one printed entry: identifiers, then title, authors, year and venue."""
     text = " ".join(printed.split())
@@ -116,6 +135,7 @@ def parse_entry(number: int, label: str, printed: str) -> Citation:
             # "https://cdn.openai.com/papers/dall-e-3 . pdf": one URL, printed in two (an
             # unbroken "x.pdf" is left as it is: it was joined to "x.pdf.pdf").
             text = text.replace(m.group(0), f"{m.group(1)}.{m.group(2).lower()}", 1)
+    text = _join_broken_dois(_SPACED_URL.sub(lambda m: "".join(m.group(0).split()), text))
     c = Citation(number, label, text.replace("\u2016", "").replace("  ", " ").strip())
     c.arxiv = list(dict.fromkeys(m.group(1) + (m.group(2) or "")
                                  for m in _ARXIV_IN_TEXT.finditer(text)))
@@ -125,6 +145,23 @@ def parse_entry(number: int, label: str, printed: str) -> Citation:
     c.title, c.authors = title_and_authors(text)
     c.venue = venue_printed(text, c.title, c.urls)
     return c
+
+
+def _join_broken_dois(text: str) -> str:
+    """A DOI printed across a line end is one DOI again. After the slash the suffix
+    must go on; after a '.', '-' or '_' only a piece that reads as more DOI does (it has
+    a '.', '_' or '/' inside, or ends the entry), never a bare year or page number."""
+    text = _DOI_AFTER_SLASH.sub(r"\1", text)
+
+    def join(m: re.Match[str]) -> str:
+        tail = m.group(2).rstrip(".,;")
+        at_end = m.end() == len(text) or not text[m.end():].strip(" .,;")
+        if re.fullmatch(r"(?:19|20)\d\d[a-z]?", tail) or not (
+                at_end or re.search(r"[._/]", tail)):
+            return m.group(0)
+        return m.group(1) + m.group(2)
+
+    return _DOI_TAIL.sub(join, text)
 
 
 def venue_printed(text: str, title: str, urls: Sequence[str] = ()) -> str:

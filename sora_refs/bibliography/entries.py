@@ -141,6 +141,11 @@ def names(segment: str) -> list[str]:
             out.append(pieces[-1])
     else:
         out = pieces
+        last = out[-1].split()
+        if len(last) >= 2 and last[-1].endswith(".") and last[-1] != last[-1].upper():
+            # "Xinlei Chen and Kaiming He.": given names first, so the last word is a
+            # surname and its stop ends the list ("He." only looks like an initial)
+            out[-1] = out[-1][:-1]
     return out[:100]
 
 
