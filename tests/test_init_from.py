@@ -244,7 +244,10 @@ def test_identifiers_in_a_citation(printed, arxiv, doi, url) -> None:
     ("J. J. Hopfield and D. W. Tank. Neural computation of decisions in optimization "
      "problems. Biological cybernetics, 52(3):141-152, 1985.", ""),
     ("David E Rumelhart, Geoffrey E Hinton, and Ronald J Williams. Learning representations "
-     "by back-propagating errors. Nature, 323(6088):533-536, 1986.", ""),
+     "by back-propagating errors. Nature, 323(6088):533-536, 1986.", "Nature"),
+    ("Suzanna Becker and Geoffrey E Hinton. Self-organizing neural network that discovers "
+     "surfaces in random-dot stereograms. Nature, 355(6356):161-163, 1992.", "Nature"),
+    ("Bolei Zhou. The nature of scenes. Nature Communications, 5, 2014.", ""),
     ("Sepp Hochreiter and Jürgen Schmidhuber. Long short-term memory. Neural computation, "
      "9(8):1735-1780, 1997.", "Neural Computation"),
     ("Colin Raffel, Noam Shazeer, and Adam Roberts. Exploring the limits of transfer "

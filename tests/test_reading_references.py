@@ -192,6 +192,53 @@ def test_the_last_surname_loses_the_stop_that_ends_the_names(printed: str,
     assert title_and_authors(printed)[1] == authors
 
 
+# The reference styles of other publishers, as their papers print them.
+STYLES = [
+    # IEEE, with a capital outside ASCII
+    ("A. Vaswani, N. Shazeer, Ł. Kaiser, and I. Polosukhin, “Attention is all you need,” in "
+     "Proc. Adv. Neural Inf. Process. Syst., 2017, pp. 5998–6008.",
+     "Attention is all you need", ["A. Vaswani", "N. Shazeer", "Ł. Kaiser", "I. Polosukhin"],
+     2017, "NeurIPS"),
+    # Springer LNCS: a colon ends the names
+    ("Ronneberger, O., Fischer, P., Brox, T.: U-Net: Convolutional networks for biomedical "
+     "image segmentation. In: MICCAI. pp. 234–241. Springer (2015)",
+     "U-Net: Convolutional networks for biomedical image segmentation",
+     ["O. Ronneberger", "P. Fischer", "T. Brox"], 2015, "MICCAI"),
+    ("Dosovitskiy, A., et al.: An image is worth 16x16 words: Transformers for image "
+     "recognition at scale. In: ICLR (2021)", "An image is worth 16x16 words: Transformers "
+     "for image recognition at scale", ["A. Dosovitskiy"], 2021, "ICLR"),
+    ("Çiçek, Ö., Brox, T.: 3D U-Net: learning dense volumetric segmentation. In: MICCAI "
+     "(2016)", "3D U-Net: learning dense volumetric segmentation", ["Ö. Çiçek", "T. Brox"],
+     2016, "MICCAI"),
+    # a colon in the title after a name-like word is no end of names
+    ("Kingma, D. P. and Welling, M. Auto-Encoding: Variational Bayes. In ICLR, 2014.",
+     "Auto-Encoding: Variational Bayes", ["D. P. Kingma", "M. Welling"], 2014, "ICLR"),
+    # Vancouver and Springer Nature: initials after the surname, without stops
+    ("Ho J, Jain A, Abbeel P. Denoising diffusion probabilistic models. Adv Neural Inf "
+     "Process Syst. 2020;33:6840-51.", "Denoising diffusion probabilistic models",
+     ["J. Ho", "A. Jain", "P. Abbeel"], 2020, "NeurIPS"),
+    ("Radford A, Kim JW, Hallacy C, et al (2021) Learning transferable visual models from "
+     "natural language supervision. In: ICML, pp 8748–8763", "Learning transferable visual "
+     "models from natural language supervision", ["A. Radford", "J. W. Kim", "C. Hallacy"],
+     2021, "ICML"),
+    # Nature
+    ("LeCun, Y., Bengio, Y. & Hinton, G. Deep learning. Nature 521, 436–444 (2015).",
+     "Deep learning", ["Y. LeCun", "Y. Bengio", "G. Hinton"], 2015, "Nature"),
+    ("Hinton, G. E. & Salakhutdinov, R. R. Reducing the dimensionality of data with neural "
+     "networks. Science 313, 504–507 (2006).", "Reducing the dimensionality of data with "
+     "neural networks", ["G. E. Hinton", "R. R. Salakhutdinov"], 2006, "Science"),
+]
+
+
+@pytest.mark.parametrize("printed,title,authors,year,venue", STYLES)
+def test_every_publishers_style_is_read(printed: str, title: str, authors: list[str],
+                                        year: int, venue: str) -> None:
+    from sora_refs.bibliography.citations import parse_entry
+
+    c = parse_entry(1, "1", printed)
+    assert (c.title, c.authors, c.year, c.venue) == (title, authors, year, venue)
+
+
 def test_two_works_that_print_one_doi_stay_two() -> None:
     """1503.03585 prints its PRL paper's DOI on its ICML paper too."""
     doi = ["10.1103/PhysRevLett.107.220601"]

@@ -20,9 +20,14 @@ import re
 # Lowercase words that belong to names: "Bart van Merrienboer", "Diego de las Casas".
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "las", "los",
               "del", "della", "dos", "das", "ter", "ten", "bin", "al", "el", "y", "zu"}
-_INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.)(?:-?[A-Z][a-z]?\.)*$|^[A-Z]{1,3}$")
-# Where the author list may end: a full stop (or ? !) followed by more text, or "et al.".
-_STOP = re.compile(r"\bet al\.?,?|[.?!](?=\s+\S)")
+# Capitals of the Latin scripts names are printed in: "Ł. Kaiser", "Ö. Çiçek".
+_UP = "A-Z\u00c0-\u00d6\u00d8-\u00de" + "".join(
+    chr(i) for i in range(0x100, 0x250) if chr(i).isupper())
+_INITIALS = re.compile(rf"^(?:[{_UP}][a-z]?\.)(?:-?[{_UP}][a-z]?\.)*$|^[{_UP}]{{1,3}}$")
+# Where the author list may end: a full stop (or ? !) followed by more text, "et al.",
+# or Springer's colon after an initial ("He, K., Sun, J.: Deep residual learning").
+_STOP = re.compile(r"\bet al\.?,?:?|(?<=\.):(?=\s+\S)|[.?!](?=\s+\S)")
+_VANCOUVER = re.compile(rf"^([{_UP}][\w'’-]+(?: [\w'’-]+){{0,2}}) ([{_UP}]{{1,3}})\.?$")
 _PIECES = re.compile(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
 _YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20[0-4]\d)(?![\d.]\d)")  # Langevin, 1908
 _NOT_YEAR = re.compile(r"https?://\S+|arXiv\s*:\s*\S+|abs/\S+|10\.\d{4,9}/\S+", re.I)
@@ -67,7 +72,7 @@ def _lowercase_name(piece: str) -> bool:
 
 def reads_as_names(segment: str) -> bool:
     """Whether ``segment`` is an author list (names, initials, 'and', 'et al.')."""
-    seg = re.sub(r",?\s*\bet al\.?,?$", "", segment.strip()).strip(" ,")
+    seg = re.sub(r",?\s*\bet al\.?[,:]?$", "", segment.strip()).strip(" ,")
     if not seg or len(seg) > 2000:
         return False
     pieces = [p.strip() for p in _PIECES.split(seg)]
@@ -99,9 +104,9 @@ def split_authors(text: str) -> tuple[str, str]:
     for end in reversed(ends):  # the longest list whose next sentence is a title
         rest = text[end:].strip()
         if not _fragment(_first_sentence(rest)):
-            return text[:end].strip(" ,"), rest
+            return text[:end].strip(" ,:"), rest
     if ends:
-        return text[:ends[0]].strip(" ,"), text[ends[0]:].strip()
+        return text[:ends[0]].strip(" ,:"), text[ends[0]:].strip()
     return "", text
 
 
@@ -122,7 +127,7 @@ def title_of(rest: str) -> str:
 
 def names(segment: str) -> list[str]:
     """Author names of an author segment, each as 'Given Surname'."""
-    seg = re.sub(r",?\s*\bet al\.?,?$", "", segment.strip()).strip(" ,")
+    seg = re.sub(r",?\s*\bet al\.?[,:]?$", "", segment.strip()).strip(" ,")
     if seg.endswith(".") and not _INITIALS.match(seg.rsplit(" ", 1)[-1]):
         seg = seg[:-1]  # the stop after a surname; an initial keeps its own
     pieces = [" ".join(p.split()) for p in _PIECES.split(seg) if p.strip()]
@@ -139,6 +144,11 @@ def names(segment: str) -> list[str]:
             out.append(f"{pieces[i + 1]} {pieces[i]}")
         if len(pieces) % 2:
             out.append(pieces[-1])
+    elif all(_VANCOUVER.match(p) for p in pieces):
+        # "Ho J, Jain A, Kim JW": surname, then initials without stops (Vancouver,
+        # Springer Nature); the surname must come last, or matching reads "J" as one
+        out = [" ".join(f"{ch}." for ch in m[2]) + f" {m[1]}"
+               for m in (_VANCOUVER.match(p) for p in pieces) if m]
     else:
         out = pieces
         last = out[-1].split()

@@ -73,6 +73,9 @@ VENUES: tuple[Venue, ...] = (
           r"annual meeting of the association for computational linguistics|\bacl\b"),
     Venue("BMVC", "Proceedings of the British Machine Vision Conference", "conference",
           r"british machine vision conference|brit\.? mach\.? vis\.? conf|\bbmvc\b"),
+    Venue("MICCAI", "Proceedings of the International Conference on Medical Image "
+          "Computing and Computer-Assisted Intervention", "conference",
+          r"medical image computing and computer[- ]assisted intervention|\bmiccai\b"),
     Venue("TPAMI", "IEEE Transactions on Pattern Analysis and Machine Intelligence",
           "journal",
           r"pattern analysis and machine intelligence|pattern anal\.? mach\.? intell|"
@@ -85,6 +88,12 @@ VENUES: tuple[Venue, ...] = (
           r"transactions on machine learning research|\btmlr\b"),
     Venue("Neural Computation", "Neural Computation", "journal",
           r"\bneural comput(ation\b|\.)"),
+    # The journals by their name alone, as printed ("Nature 521, 436-444 (2015)"), not
+    # the word in other names: "the nature of", "Nature Communications", "Computer
+    # Science".
+    Venue("Nature", "Nature", "journal", r"(?-i:\bNature\b)(?!\s+(?-i:[A-Z]))"),
+    Venue("Science", "Science", "journal",
+          r"(?<![Cc]omputer )(?<![Dd]ata )(?-i:\bScience\b)(?!\s+(?-i:[A-Z]))"),
 )
 
 
