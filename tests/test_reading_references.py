@@ -75,6 +75,36 @@ to linear systems. Morgan Kaufmann Publishers Inc., 1989.
 JMLR, 2010.
 """
 
+# Springer LNCS (ECCV, MICCAI) as pdftotext gives it: a colon ends the names, names and
+# words broken across lines, initials without spaces, the running head and page number
+# between two entries, numbers aligned with a space.
+LNCS = """1 Introduction
+Detection [1, 2] as in [4] and [5].
+                                     Addressing Modality Imbalance Problems             15
+
+References
+ 1. Behley, J., Garbade, M., Stachniss, C., Gall,
+    J.: Semantickitti: A dataset for semantic scene understanding of lidar sequences.
+    In: Proc. of the IEEE/CVF International Conf. on Computer Vision (ICCV). vol. 3
+    (2019)
+ 2. Choi, H., Kim, S., Park, K., Sohn, K.: Multi-spectral pedestrian detection based on
+    accumulated object proposal with fully convolutional networks. In: 2016 23rd In-
+    ternational Conference on Pattern Recognition (ICPR). pp. 621–626. IEEE (2016)
+16      Kailai Zhou, Linsen Chen, Xun Cao
+
+ 3. Lin, T.Y., Dollár, P., Girshick, R., He, K.: Feature
+    pyramid networks for object detection. In: Proceedings of the IEEE conference on
+    computer vision and pattern recognition. pp. 2117–2125 (2017)
+ 4. Deitke, M., Schwenk, D., Farhadi, A., et al.: Objaverse: A universe of annotated 3d
+    objects. In: CVPR. pp. 13142–13153 (2023) 3, 4, 7, 9
+ 5. Oksuz, K., Cam, B.C., Kalkan, S., Akbas, E.: Imbalance problems in object detec-
+    tion: A review. arXiv preprint arXiv:1909.00169 (2019)
+18     Kailai Zhou, Linsen Chen, Xun Cao
+
+6    Appendix
+We further clarify the meaning of FD here.
+"""
+
 
 def _cites(text: str) -> list[Citation]:
     return extract(pdf_document(text))
@@ -92,6 +122,26 @@ def test_a_numbered_list_is_read_in_sequence_past_page_numbers_heads_and_appendi
     assert cites[1].authors == ["Ashish Vaswani", "Noam Shazeer"]  # "et al." ends the list
     assert [c.year for c in cites] == [2016, 2017, 2021, 2017, 2020]
     assert "Latent Diffusion" not in cites[4].text and not cites[1].text.endswith("26")
+
+
+def test_a_springer_list_reads_names_before_the_colon() -> None:
+    cites = _cites(LNCS)
+    assert [c.title for c in cites] == [
+        "Semantickitti: A dataset for semantic scene understanding of lidar sequences",
+        "Multi-spectral pedestrian detection based on accumulated object proposal with "
+        "fully convolutional networks", "Feature pyramid networks for object detection",
+        "Objaverse: A universe of annotated 3d objects",
+        "Imbalance problems in object detection: A review"]
+    assert [c.authors for c in cites] == [
+        ["J. Behley", "M. Garbade", "C. Stachniss", "J. Gall"],
+        ["H. Choi", "S. Kim", "K. Park", "K. Sohn"],
+        ["T.Y. Lin", "P. Dollár", "R. Girshick", "K. He"],
+        ["M. Deitke", "D. Schwenk", "A. Farhadi"], ["K. Oksuz", "B.C. Cam", "S. Kalkan",
+                                                    "E. Akbas"]]
+    assert [c.year for c in cites] == [2019, 2016, 2017, 2023, 2019]
+    assert [c.venue for c in cites] == ["ICCV", "", "CVPR", "CVPR", "arXiv"]
+    assert cites[4].arxiv == ["1909.00169"] and "Appendix" not in cites[4].text
+    assert not any("Kailai" in c.text for c in cites)  # the running head is no entry's
 
 
 def test_an_author_year_list_never_takes_a_venue_for_a_title() -> None:
@@ -221,6 +271,28 @@ STYLES = [
      "natural language supervision. In: ICML, pp 8748–8763", "Learning transferable visual "
      "models from natural language supervision", ["A. Radford", "J. W. Kim", "C. Hallacy"],
      2021, "ICML"),
+    # Elsevier's numbered style: commas alone end the names and the title
+    ("K. He, X. Zhang, S. Ren, J. Sun, Deep residual learning for image recognition, in: "
+     "CVPR, 2016, pp. 770–778.", "Deep residual learning for image recognition",
+     ["K. He", "X. Zhang", "S. Ren", "J. Sun"], 2016, "CVPR"),
+    ("A. Vaswani, A.N. Gomez, Ł. Kaiser, I. Polosukhin, Attention is all you need, Adv. "
+     "Neural Inf. Process. Syst. 30 (2017).", "Attention is all you need",
+     ["A. Vaswani", "A.N. Gomez", "Ł. Kaiser", "I. Polosukhin"], 2017, "NeurIPS"),
+    ("K. He, X. Zhang, Deep residual learning, revisited, in: CVPR, 2016.",
+     "Deep residual learning, revisited", ["K. He", "X. Zhang"], 2016, "CVPR"),
+    # ... and a stop after the last name is the usual style again
+    ("K. He, X. Zhang, J. Sun. Deep residual learning for image recognition. In CVPR, 2016.",
+     "Deep residual learning for image recognition", ["K. He", "X. Zhang", "J. Sun"], 2016,
+     "CVPR"),
+    ("K. Zhang, Jingyun Liang, Luc Van Gool, and Radu Timofte. Designing a practical "
+     "degradation model for deep blind image super-resolution. ArXiv, 2021.",  # LDM's
+     "Designing a practical degradation model for deep blind image super-resolution",
+     ["K. Zhang", "Jingyun Liang", "Luc Van Gool", "Radu Timofte"], 2021, "arXiv"),
+    # Chicago: only the first name inverted
+    ("He, Kaiming, Xiangyu Zhang, and Jian Sun. 2016. “Deep Residual Learning for Image "
+     "Recognition.” In Proceedings of the IEEE Conference on Computer Vision and Pattern "
+     "Recognition, 770–78.", "Deep Residual Learning for Image Recognition",
+     ["Kaiming He", "Xiangyu Zhang", "Jian Sun"], 2016, "CVPR"),
     # Nature
     ("LeCun, Y., Bengio, Y. & Hinton, G. Deep learning. Nature 521, 436–444 (2015).",
      "Deep learning", ["Y. LeCun", "Y. Bengio", "G. Hinton"], 2015, "Nature"),

@@ -110,6 +110,43 @@ def split_authors(text: str) -> tuple[str, str]:
     return "", text
 
 
+_PARTICLE_RX = "|".join(sorted(_PARTICLES))
+# One name of Elsevier's numbered style: initials, then the surname ("A.N. Gomez",
+# "L.-J. Li", "B. van Merriënboer").
+_INITIALS_FIRST = re.compile(
+    rf"^[{_UP}]\.(?:\s?-?[{_UP}]\.)*\s?(?:(?:{_PARTICLE_RX})\s)*[{_UP}][\w'’-]+"
+    rf"(?:\s[{_UP}][\w'’-]+)?$")
+
+
+def comma_style(text: str) -> tuple[list[str], str] | None:
+    """(names, title) of Elsevier's numbered style, where commas alone end the names and
+    the title: "K. He, X. Zhang, J. Sun, Deep residual learning for image recognition,
+    in: CVPR, 2016." None for any other style ("..., J. Sun. Deep residual ...")."""
+    pieces = text[:1500].split(", ")
+    count = 0
+    while count < len(pieces) and _INITIALS_FIRST.match(pieces[count]):
+        count += 1
+    if not count or count + 1 >= len(pieces):
+        return None
+    after = pieces[count]
+    head = after.split(". ", 1)[0]
+    if re.match(r"(?:and|&)\s", after) or _name_piece(after) or _INITIALS_FIRST.match(
+            head) or (_INITIALS.match(head.split()[0]) if head.split() else True):
+        # "..., and J. Sun. Title", "..., J. Sun. Title", "K. Zhang, Jingyun Liang, ...":
+        # stops end these names
+        return None
+    title = []
+    for piece in pieces[count:]:
+        if title and (_fragment(piece) or _YEAR.search(piece) or re.match(
+                r"(?:in:|adv\.|proc\.|ieee|acm)\s", piece, re.I)):
+            break
+        title.append(piece)
+    joined = ", ".join(title)
+    m = _SENTENCE_END.search(joined)
+    joined = (joined[:m.start()] if m else joined).strip(" .,;:")
+    return ([" ".join(p.split()) for p in pieces[:count]], "" if _fragment(joined) else joined)
+
+
 def _first_sentence(text: str) -> str:
     text = _HEAD_YEAR.sub("", text.strip())  # "(2020). Title": the year after the names
     quoted = re.match(r"^[“\"]([^”\"]{4,400})[”\"]", text)
@@ -139,7 +176,11 @@ def names(segment: str) -> list[str]:
             _INITIALS.match(w) for w in pieces[1].split()))
         or (len(first) == 1 or (len(first) == 2 and first[0] in _PARTICLES)))
     out: list[str] = []
-    if inverted:  # "Surname, Given, Surname, Given" or "Surname, J. T., ..."
+    if inverted and len(pieces) >= 3 and all(
+            len(p.split()) >= 2 and p.split()[0] not in _PARTICLES for p in pieces[2:]):
+        # Chicago: "He, Kaiming, Xiangyu Zhang, and Jian Sun": the first name inverted
+        out = [f"{pieces[1]} {pieces[0]}", *pieces[2:]]
+    elif inverted:  # "Surname, Given, Surname, Given" or "Surname, J. T., ..."
         for i in range(0, len(pieces) - 1, 2):
             out.append(f"{pieces[i + 1]} {pieces[i]}")
         if len(pieces) % 2:
@@ -175,6 +216,9 @@ def title_and_authors(text: str) -> tuple[str, list[str]]:
     quoted = re.search(r"[\"“]([^\"”]{8,400})[\"”]", text[:1500])
     if quoted and reads_as_names(text[:quoted.start()].strip(" ,.")):
         return quoted.group(1).strip(" .,"), names(text[:quoted.start()])
+    comma = comma_style(text)
+    if comma:
+        return comma[1], comma[0]
     segment, rest = split_authors(text)
     if segment:
         return title_of(rest), names(segment)
