@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from sora_refs.bibliography.arxiv_api import Record
 from sora_refs.bibliography.citations import Citation, extract, parse_entry
-from sora_refs.bibliography.documents import document
 from sora_refs.bibliography.resolvers.arxiv import judge
+from sora_refs.bibliography.source import document
 from sora_refs.cli import app
 from sora_refs.readinglist.manifest import load_manifest
 from tests import bibliographies as B

@@ -105,6 +105,37 @@ References
 We further clarify the meaning of FD here.
 """
 
+# A paper converted to Markdown by a PDF-to-Markdown tool: each entry a list item ("- 3."
+# or "7. 7."), its last line sometimes an item of its own ("- (2023) 4"), a hyphenated
+# word broken across two items, the back-reference pages at the end.
+CONVERTED = """# A paper
+
+Following LRM [1] and Zero-1-to-3 [2], as in [4].
+
+## References
+
+- 1. Hong, Y., Zhang, K., Tan, H.: Lrm: Large reconstruction model for single image to 3d.
+arXiv preprint arXiv:2311.04400 (2023) 2, 4, 7
+- 2. Liu, R., Wu, R., Van Hoorick, B., Vondrick, C.: Zero-
+
+- 1-to-3: Zero-shot one image to 3d object. arXiv preprint arXiv:2303.11328 (2023)
+- 2
+
+3. 3. Tang, J., Zhou, H., Zeng, G.: Delicate textured mesh recovery from nerf via adaptive
+surface refinement. arXiv preprint
+
+- arXiv:2303.02091 (2022) 8, 9
+
+- 4. Mildenhall, B., Srinivasan, P.P., Ng, R.: Nerf: Representing scenes as neural radiance
+fields for view synthesis. In: ECCV
+
+(2020) 2
+
+### A More Implementation Details
+
+Datasets. The full list of words is: flying, mountain.
+"""
+
 
 def _cites(text: str) -> list[Citation]:
     return extract(pdf_document(text))
@@ -142,6 +173,22 @@ def test_a_springer_list_reads_names_before_the_colon() -> None:
     assert [c.venue for c in cites] == ["ICCV", "", "CVPR", "CVPR", "arXiv"]
     assert cites[4].arxiv == ["1909.00169"] and "Appendix" not in cites[4].text
     assert not any("Kailai" in c.text for c in cites)  # the running head is no entry's
+
+
+def test_a_converted_markdown_list_is_read_item_by_item() -> None:
+    from sora_refs.bibliography.documents import text_document
+
+    cites = extract(text_document(CONVERTED, "markdown"))
+    assert [c.title for c in cites] == [
+        "Lrm: Large reconstruction model for single image to 3d",
+        "Zero-1-to-3: Zero-shot one image to 3d object",
+        "Delicate textured mesh recovery from nerf via adaptive surface refinement",
+        "Nerf: Representing scenes as neural radiance fields for view synthesis"]
+    assert [c.arxiv for c in cites] == [["2311.04400"], ["2303.11328"], ["2303.02091"], []]
+    assert [c.year for c in cites] == [2023, 2023, 2022, 2020]
+    assert cites[2].authors == ["J. Tang", "H. Zhou", "G. Zeng"]
+    assert cites[1].sentence.startswith("Following LRM")
+    assert "Datasets" not in cites[3].text  # the list ends at the next heading
 
 
 def test_an_author_year_list_never_takes_a_venue_for_a_title() -> None:

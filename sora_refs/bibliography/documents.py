@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from sora_refs.errors import UsageError
-from sora_refs.readinglist.escape import LATEX_SPECIALS
 from sora_refs.text import printable, repair
 
 # A reference list is found under a heading like these.
@@ -78,25 +77,6 @@ def sniff(raw: bytes, name: str = "") -> str:
     if low.endswith((".md", ".markdown")) or re.search(rb"^#{1,3} ", raw[:200_000], re.M):
         return "markdown"
     return "text"
-
-
-def document(raw: bytes, kind: str, name: str = "source") -> Document:
-    """The source as a :class:`Document`.
-
-    Raises:
-        UsageError: too big, or a PDF without text.
-    """
-    if kind == "pdf":
-        raise UsageError("internal: PDFs are read with pdf_text() first")
-    text = read_text(raw, name)
-    if kind == "html":
-        text = html_to_markdown(text)
-        kind = "markdown"
-    if kind == "bbl":
-        return bbl_document(text)
-    if kind == "bibtex":
-        return bibtex_document(text)
-    return text_document(text, kind)
 
 
 class _HtmlText(HTMLParser):
@@ -192,6 +172,9 @@ def _strip_markdown(text: str) -> str:
     return html.unescape(text)
 
 
+# A converter's list bullet before an entry's number or on its next lines ("- 13. He, K.,
+# ...", "- (2023) 4"), as PDF-to-Markdown tools write reference lists.
+_BULLET = re.compile(r"^\s*[-*+•]\s+")
 _ENTRY_START = re.compile(
     r"^\s*(?:(\d{1,3})\.\s+(\d{1,3})\s*$"        # "01. 1" (a Markdown list of numbers)
     r"|\[(\d{1,3})\]\s*(.*)$"                   # "[1] text"
@@ -225,6 +208,7 @@ def _entries(tail: str) -> list[tuple[str, str]]:
     label, buf = "", []
     numbered = False
     for line in tail.splitlines():
+        line = _BULLET.sub("", line, count=1)
         m = _ENTRY_START.match(line)
         if m:
             numbered = True
@@ -233,9 +217,16 @@ def _entries(tail: str) -> list[tuple[str, str]]:
             g = m.groups()
             label = next(x for x in (g[1], g[2], g[4], g[6]) if x is not None)
             rest = next((x for x in (g[3], g[5], g[7]) if x), "")
+            if rest.startswith(f"{label}. "):  # "7. 7. Goodfellow": the list's and the paper's
+                rest = rest[len(label) + 2:]
             buf = [rest.strip()] if rest.strip() else []
         elif line.strip() and numbered:
-            buf.append(line.strip())
+            if buf and re.search(r"\w-$", buf[-1]):
+                # "Zero-" / "1-to-3: ...": the converter broke the line at a hyphen
+                nxt = line.strip()
+                buf[-1] = buf[-1][:-1] + nxt if nxt[:1].islower() else buf[-1] + nxt
+            else:
+                buf.append(line.strip())
         elif not line.strip() and numbered and buf:
             continue  # a blank line inside an entry ("01. 1\n\n   text")
     if numbered:
@@ -275,139 +266,3 @@ def pdf_document(text: str) -> Document:
 
 # A bracketed or author-year citation anywhere in a body: "[3]", "[1, 2]", "(Ho et al.".
 _BRACKETED = re.compile(r"\[\d{1,3}(?:\s*[-–,]\s*\d{1,3})*\]|\([A-Z][\w'’-]+(?: et al\.?|,)")
-
-
-def bbl_document(text: str) -> Document:
-    """LaTeX's formatted bibliography: one \\bibitem per entry, \\newblock between parts."""
-    items = re.split(r"\\bibitem\s*(?:\[(.*?)\])?\s*\{([^}]*)\}", text)
-    entries = []
-    for i in range(1, len(items) - 2, 3):
-        key = items[i + 1].strip()
-        body = items[i + 2].split("\\end{thebibliography}")[0]
-        entries.append((key, latex_to_text(body)))
-    if not entries:
-        raise UsageError("the .bbl file holds no \\bibitem entries.")
-    return Document("", "", entries, "bbl")
-
-
-# The specials a BibTeX writer escapes (ours among them: readinglist/escape.py), held
-# as private-use characters while commands are stripped, then given back.
-_HELD = {cmd: chr(0xE000 + i) for i, cmd in enumerate(LATEX_SPECIALS.values())}
-_HELD_RE = re.compile("|".join(re.escape(c) for c in sorted(_HELD, key=len, reverse=True)))
-_RELEASE = str.maketrans({held: ch for (ch, held) in zip(LATEX_SPECIALS, _HELD.values(),
-                                                          strict=True)})
-
-
-def latex_to_text(text: str) -> str:
-    """LaTeX of a bibliography entry to plain text (newblocks as '. ', accents folded)."""
-    text = re.sub(r"(?<!\\)%.*", "", re.sub("[\ue000-\uf8ff]", "", text))
-    text = _HELD_RE.sub(lambda m: _HELD[m.group(0)], text)
-    text = text.replace("\\newblock", " \u2016 ")  # a part boundary, read by parse_entry
-    text = re.sub(r"\\(?:url|href)\{([^}]*)\}(?:\{[^}]*\})?", r" \1 ", text)
-    text = re.sub(r"\\(?:em|it|bf|sc|rm|tt|emph|textit|textbf|textsc|textrm|mbox|bibinfo"
-                  r"|bibfnamefont|bibnamefont|natexlab|penalty\d*|BIBand)\b\s*", "", text)
-    accents = {"\\\"": "\u0308", "\\'": "\u0301", "\\`": "\u0300", "\\^": "\u0302",
-               "\\~": "\u0303", "\\c": "\u0327", "\\v": "\u030c", "\\=": "\u0304"}
-    for cmd, mark in accents.items():
-        text = re.sub(re.escape(cmd) + r"\s*\{?([A-Za-z])\}?", lambda m, k=mark: m.group(1) + k,
-                      text)
-    text = re.sub(r"\\[a-zA-Z]+\*?", " ", text)
-    text = text.replace("~", " ").replace("--", "–")
-    text = re.sub(r"[{}]", "", text).translate(_RELEASE)
-    import unicodedata
-
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def bibtex_document(text: str) -> Document:
-    """A BibTeX file: each entry's fields, read tolerantly (an entry with unbalanced
-    braces is skipped, and the others kept)."""
-    entries: list[tuple[str, str]] = []
-    notes: list[str] = []
-    filed: dict[str, list[str]] = {}
-    links: dict[str, str] = {}
-    for m in re.finditer(r"@(\w+)\s*[{(]\s*([^,\s]+)\s*,", text):
-        kind = m.group(1).lower()
-        if kind in ("comment", "string", "preamble"):
-            continue
-        fields = _bibtex_fields(text, m.end())
-        if fields is None:
-            line = text.count("\n", 0, m.start()) + 1
-            notes.append(f"skipped the BibTeX entry {m.group(2)!r} (line {line}): its braces "
-                         "do not balance")
-            continue
-        title = latex_to_text(fields.get("title", ""))
-        authors = [latex_to_text(a) for a in re.split(r"\s+and\s+", fields.get("author", ""))
-                   if a.strip()]
-        parts = [", ".join(_bib_name(a) for a in authors), title,
-                 latex_to_text(fields.get("journal") or fields.get("booktitle") or
-                               fields.get("howpublished") or fields.get("publisher") or ""),
-                 fields.get("year", "")]
-        extra = " ".join(x for x in (fields.get("eprint", ""), fields.get("doi", ""),
-                                     fields.get("url", "")) if x)
-        if fields.get("eprint") and "arxiv" in (fields.get("archiveprefix", "") +
-                                               fields.get("eprinttype", "")).lower():
-            extra = f"arXiv:{fields['eprint']} " + extra
-        entries.append((m.group(2), " \u2016 ".join(p for p in parts if p) + " " + extra))
-        names = [latex_to_text(g) for g in (fields.get("groups") or fields.get("keywords")
-                                            or "").split(",")]
-        if any(names):
-            filed[m.group(2)] = [n for n in names if n][:2]
-        if fields.get("url"):
-            links[m.group(2)] = fields["url"]
-    if not entries:
-        raise UsageError("the BibTeX file holds no entries that could be read" +
-                         (f" ({notes[0]})." if notes else "."))
-    return Document("", "", entries, "bibtex", notes, filed, links)
-
-
-def _bib_name(name: str) -> str:
-    if "," in name:
-        last, first = name.split(",", 1)
-        return f"{first.strip()} {last.strip()}".strip()
-    return name
-
-
-def _bibtex_fields(text: str, pos: int) -> dict[str, str] | None:
-    """Fields of one entry from ``pos`` (after 'key,'), or None when its braces never
-    close (a broken entry)."""
-    fields: dict[str, str] = {}
-    n = len(text)
-    while pos < n:
-        m = re.compile(r"\s*([A-Za-z][\w-]*)\s*=\s*").match(text, pos)
-        if not m:
-            rest = re.compile(r"\s*[})]").match(text, pos)
-            return fields if rest else (fields or None)
-        name, pos = m.group(1).lower(), m.end()
-        if pos < n and text[pos] == "{":
-            depth, start = 0, pos
-            while pos < n:
-                if text[pos] == "{" and text[pos - 1] != "\\":
-                    depth += 1
-                elif text[pos] == "}" and text[pos - 1] != "\\":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                if text[pos] == "@" and depth <= 1 and text[pos - 1] == "\n":
-                    return None  # the next entry began: these braces never closed
-                pos += 1
-            if depth:
-                return None
-            value, pos = text[start + 1:pos], pos + 1
-            if re.search(r"\n\s*[A-Za-z][\w-]*\s*=\s*[{\"]", value):
-                return None  # a brace short: the value swallowed the next fields
-        elif pos < n and text[pos] == '"':
-            end = text.find('"', pos + 1)
-            if end == -1:
-                return None
-            value, pos = text[pos + 1:end], end + 1
-        else:
-            m2 = re.compile(r"[\w.-]+").match(text, pos)
-            value, pos = (m2.group(0), m2.end()) if m2 else ("", pos)
-        fields[name] = " ".join(value.split())
-        m3 = re.compile(r"\s*,").match(text, pos)
-        pos = m3.end() if m3 else pos
-    return fields
-
-
-# ---------------------------------------------------------------- entries to citations

@@ -21,14 +21,13 @@ from sora_refs import defaults
 from sora_refs.bibliography.documents import (
     MAX_SOURCE,
     Document,
-    bbl_document,
-    bibtex_document,
-    document,
-    latex_to_text,
+    html_to_markdown,
     pdf_document,
     read_text,
     sniff,
+    text_document,
 )
+from sora_refs.bibliography.latexfiles import bbl_document, bibtex_document, latex_to_text
 from sora_refs.errors import SoraRefsError, UsageError
 from sora_refs.net.mirrors import Mirror, redact
 from sora_refs.text import ARXIV_ID
@@ -70,6 +69,23 @@ def read_source(source: str, mirrors: Sequence[Mirror], pace: Callable[[], None]
         raise UsageError(f"{source} is not a file.")
     raise UsageError(f"{source!r} is neither a file, a web address nor an arXiv id (such as "
                      "2212.09748 or https://arxiv.org/abs/2212.09748).")
+
+
+def document(raw: bytes, kind: str, name: str = "source") -> Document:
+    """The source as a :class:`Document`.
+
+    Raises:
+        UsageError: too big, or a PDF without text.
+    """
+    if kind == "pdf":
+        raise UsageError("internal: PDFs are read with pdf_text() first")
+    text = read_text(raw, name)
+    if kind == "html":
+        text = html_to_markdown(text)
+        kind = "markdown"
+    if kind in ("bbl", "bibtex"):
+        return (bbl_document if kind == "bbl" else bibtex_document)(text)
+    return text_document(text, kind)
 
 
 def _document(raw: bytes, kind: str, path: Path | None) -> Document:
