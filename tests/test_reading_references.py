@@ -340,6 +340,23 @@ STYLES = [
      "Recognition.” In Proceedings of the IEEE Conference on Computer Vision and Pattern "
      "Recognition, 770–78.", "Deep Residual Learning for Image Recognition",
      ["Kaiming He", "Xiangyu Zhang", "Jian Sun"], 2016, "CVPR"),
+    # ACL, with the spaces PDF text loses ("ofthe Associationfor")
+    ("Jacob Devlin, Ming-Wei Chang, Kenton Lee, and Kristina Toutanova. 2019. BERT: "
+     "pre-training of deep bidirectional transformers for language understanding. In "
+     "Proceedings ofthe 2019 Conference of the North American Chapter ofthe Associationfor "
+     "Computational Linguistics: Human Language Technologies, pages 4171–4186.",
+     "BERT: pre-training of deep bidirectional transformers for language understanding",
+     ["Jacob Devlin", "Ming-Wei Chang", "Kenton Lee", "Kristina Toutanova"], 2019, "NAACL"),
+    # the author-year label a converted page prints first
+    ("Devlin et al. (2019) Jacob Devlin, Ming-Wei Chang, Kenton Lee, and Kristina "
+     "Toutanova. 2019. Bert: Pre-training of deep bidirectional transformers for language "
+     "understanding. In NAACL. 4171–4186.", "Bert: Pre-training of deep bidirectional "
+     "transformers for language understanding", ["Jacob Devlin", "Ming-Wei Chang",
+                                                 "Kenton Lee", "Kristina Toutanova"],
+     2019, "NAACL"),
+    ("Ho and Salimans (2021) Jonathan Ho and Tim Salimans. Classifier-free diffusion "
+     "guidance. In NeurIPS Workshop, 2021.", "Classifier-free diffusion guidance",
+     ["Jonathan Ho", "Tim Salimans"], 2021, "NeurIPS"),
     # Nature
     ("LeCun, Y., Bengio, Y. & Hinton, G. Deep learning. Nature 521, 436–444 (2015).",
      "Deep learning", ["Y. LeCun", "Y. Bengio", "G. Hinton"], 2015, "Nature"),

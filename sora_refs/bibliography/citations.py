@@ -38,6 +38,10 @@ _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 # A URL the page printed across two pieces: "https://cdn.openai.com/papers/dall-e-3 . pdf".
 _SPLIT_URL = re.compile(r"(https?://[^\s<>\"')\]]{1,300}?)[)\]\s_*]*\.\s*[_*]*\s*(pdf|html?)\b",
                         re.I)
+# The author-year label a converted page prints before an entry: "Devlin et al. (2019)
+# Jacob Devlin, Ming-Wei Chang, ...", "Ho and Salimans (2021) Jonathan Ho, ...".
+_AY_LABEL = re.compile(r"^([^\W\d_][\w'’-]{0,40})(?: et al\.?| (?:and|&) [^\W\d_][\w'’-]{0,40})?"
+                       r",? \((\d{4}[a-z]?)\) (?=\S)")
 # A preprint, where no venue of sora_refs.readinglist.venues is named.
 _PREPRINT = re.compile(r"arxiv preprint|\barxiv\b|\bcorr\b", re.I)
 # Reports published by a lab itself, known by where the PDF lives.
@@ -136,6 +140,9 @@ def parse_entry(number: int, label: str, printed: str) -> Citation:
             # unbroken "x.pdf" is left as it is: it was joined to "x.pdf.pdf").
             text = text.replace(m.group(0), f"{m.group(1)}.{m.group(2).lower()}", 1)
     text = _join_broken_dois(_SPACED_URL.sub(lambda m: "".join(m.group(0).split()), text))
+    label_ay = _AY_LABEL.match(text)
+    if label_ay and label_ay.group(1) in text[label_ay.end():label_ay.end() + 120]:
+        text = text[label_ay.end():]  # the label names the first author who follows
     c = Citation(number, label, text.replace("\u2016", "").replace("  ", " ").strip())
     c.arxiv = list(dict.fromkeys(m.group(1) + (m.group(2) or "")
                                  for m in _ARXIV_IN_TEXT.finditer(text)))

@@ -93,14 +93,17 @@ VENUES: tuple[Venue, ...] = (
     # Science".
     Venue("Nature", "Nature", "journal", r"(?-i:\bNature\b)(?!\s+(?-i:[A-Z]))"),
     Venue("Science", "Science", "journal",
-          r"(?<![Cc]omputer )(?<![Dd]ata )(?-i:\bScience\b)(?!\s+(?-i:[A-Z]))"),
+          r"(?<![Cc]omputer\s)(?<![Dd]ata\s)(?-i:\bScience\b)(?!\s+(?-i:[A-Z]))"),
 )
 
 
 @cache
 def _patterns() -> tuple[tuple[re.Pattern[str], Venue], ...]:
-    """Compiled on first use: ``list`` and ``stats`` never read a citation."""
-    return tuple((re.compile(v.printed, re.IGNORECASE), v) for v in VENUES)
+    """Compiled on first use: ``list`` and ``stats`` never read a citation. A space of a
+    printed form may be missing, as PDF text loses them ("Proceedings ofthe ... Chapter
+    ofthe Associationfor Computational Linguistics")."""
+    return tuple((re.compile(v.printed.replace(" ", r"\s*"), re.IGNORECASE), v)
+                 for v in VENUES)
 
 
 def named_in(text: str) -> Venue | None:
