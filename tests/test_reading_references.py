@@ -191,6 +191,35 @@ def test_a_converted_markdown_list_is_read_item_by_item() -> None:
     assert "Datasets" not in cites[3].text  # the list ends at the next heading
 
 
+def _springer_paper() -> str:
+    """A whole LNCS paper as pdftotext writes it: pages apart by form feeds, odd pages
+    headed by the title and the page number, even ones by the number and the authors."""
+    heads = ["Addressing Modality Imbalance Problems {n}", "{n}      Kailai Zhou, Xun Cao"]
+    pages = [heads[n % 2].format(n=n) + "\n" + f"Body text of page {n}, citing [1] and [3]."
+             for n in range(1, 9)]
+    entries = LNCS.split("References\n", 1)[1].split("6    Appendix")[0]
+    lines = [x for x in entries.split("\n") if x.strip() and "Kailai" not in x]
+    half = len(lines) // 2
+    pages.append(heads[1].format(n=10) + "\nReferences\n" + "\n".join(lines[:half]))
+    pages.append(heads[1].format(n=11).replace("Kailai Zhou, Xun Cao", "") + heads[0].format(
+        n=11) + "\n" + "\n".join(lines[half:]))
+    return "\f".join(pages)
+
+
+def test_a_papers_text_file_is_read_as_the_pdf_it_came_from() -> None:
+    """pdftotext's output saved as .txt: the running heads, which carry page numbers,
+    are in no entry, and the list is read as a PDF's is."""
+    from sora_refs.bibliography.source import document
+
+    for doc in (pdf_document(_springer_paper()),
+                document(_springer_paper().encode(), "text", "paper.txt")):
+        cites = extract(doc)
+        assert [c.label for c in cites] == ["1", "2", "3", "4", "5"]
+        assert not [c.text for c in cites if "Kailai" in c.text or "Addressing" in c.text]
+        assert cites[4].title == "Imbalance problems in object detection: A review"
+        assert cites[0].sentence.startswith("Body text of page")
+
+
 def test_an_author_year_list_never_takes_a_venue_for_a_title() -> None:
     cites = _cites(AUTHOR_YEAR)
     assert len(cites) == 6

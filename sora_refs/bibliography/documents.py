@@ -44,9 +44,11 @@ class Document:
 
 
 def incoming(text: str) -> str:
-    """Every source's text before any rule reads it: one kind of line end, no control
-    characters, and :func:`~sora_refs.text.repair` (accents, ligatures, hyphenation)."""
-    return repair(printable(text.replace("\r\n", "\n").replace("\r", "\n"), multiline=True))
+    """Every source's text before any rule reads it: one kind of line end (pdftotext's
+    form feed between pages is one too), no control characters, and
+    :func:`~sora_refs.text.repair` (accents, ligatures, hyphenation)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    return repair(printable(text, multiline=True))
 
 
 def read_text(raw: bytes, what: str) -> str:

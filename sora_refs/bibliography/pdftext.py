@@ -37,12 +37,21 @@ _MAX_ENTRY = 1500  # characters: a reference is a few lines, never a page
 
 def drop_running_heads(text: str) -> str:
     """Lines a page repeats on every page (a running title, a conference footer) are not
-    text: short lines with words that occur three times or more are dropped."""
+    text: short lines with words that occur three times or more (page numbers aside)
+    are dropped."""
     lines = text.split("\n")
-    counts = Counter(x.strip() for x in lines if 8 <= len(x.strip()) <= 90)
-    repeated = {x for x, n in counts.items() if n >= 3 and " " in x and not x.endswith(".")
-                and sum(ch.isalpha() for ch in x) >= 6}
-    return "\n".join(x for x in lines if x.strip() not in repeated) if repeated else text
+    keys = [_head_key(x) for x in lines]
+    counts = Counter(k for k in keys if 8 <= len(k) <= 90)
+    repeated = {k for k, n in counts.items() if n >= 3 and " " in k and not k.endswith(".")
+                and sum(ch.isalpha() for ch in k) >= 6}
+    return "\n".join(x for x, k in zip(lines, keys, strict=True) if k not in repeated
+                     ) if repeated else text
+
+
+def _head_key(line: str) -> str:
+    """A line as its page repeats it: Springer's heads carry the page's number ("16
+    Kailai Zhou, Linsen Chen, Xun Cao", "Addressing Modality Imbalance Problems 17")."""
+    return re.sub(r"^\d{1,4}\s+|\s+\d{1,4}$", "", " ".join(line.split()))
 
 
 def reference_entries(tail: str) -> list[tuple[str, str]]:

@@ -85,7 +85,19 @@ def document(raw: bytes, kind: str, name: str = "source") -> Document:
         kind = "markdown"
     if kind in ("bbl", "bibtex"):
         return (bbl_document if kind == "bbl" else bibtex_document)(text)
+    if kind == "text" and _paper_text(text):
+        try:  # running heads, page numbers and an appendix are the PDF reader's to drop
+            return pdf_document(text)
+        except UsageError:
+            pass
     return text_document(text, kind)
+
+
+def _paper_text(text: str) -> bool:
+    """Whether a text file is a whole paper as ``pdftotext`` or a viewer's "save as
+    text" gives it (pages apart by form feeds, or pages of body before the list), not a
+    reference list someone pasted."""
+    return "\f" in text or len(text) > 20_000
 
 
 def _document(raw: bytes, kind: str, path: Path | None) -> Document:
