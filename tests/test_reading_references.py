@@ -9,6 +9,7 @@ papers themselves are checked too where ../shared is present.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -289,6 +290,35 @@ def test_a_doi_the_line_broke_is_one_doi(printed: str, dois: list[str]) -> None:
     from sora_refs.bibliography.citations import parse_entry
 
     assert parse_entry(1, "1", printed).dois == dois
+
+
+_DOI_PART = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+                    min_size=2, max_size=8)  # a real DOI's suffix is never one character
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1000, 99999), st.lists(_DOI_PART, min_size=1, max_size=4),
+       st.sampled_from(["/", ".", "-"]), st.integers(0, 10), st.booleans())
+def test_a_doi_broken_anywhere_at_its_punctuation_comes_back_whole(
+        registrant: int, parts: list[str], sep: str, at: int, dot: bool) -> None:
+    """Wherever a line breaks a DOI after its slash, a dot or a hyphen, the DOI printed
+    at the end of the entry is read whole; and no DOI is read that the text lacks."""
+    from sora_refs.bibliography.citations import parse_entry
+
+    suffix = [sep.join(parts[:1]), *parts[1:]]
+    doi = f"10.{registrant}/" + ".".join(suffix)
+    cuts = [i + 1 for i, ch in enumerate(doi) if ch in "/.-" and i > doi.index("/") - 1]
+    cut = cuts[at % len(cuts)]
+    broken = doi[:cut] + " " + doi[cut:]
+    tail = doi[cut:]
+    printed = f"A. Author and B. Writer. A title of a paper. Journal, 2020. doi: {broken}" + (
+        "." if dot else "")
+    got = parse_entry(1, "1", printed).dois
+    squeezed = printed.replace(" ", "")
+    assert all(d in squeezed for d in got)
+    if (not re.fullmatch(r"(?:19|20)\d\d[a-z]?", tail) and tail[:1].isdigit()) or (
+            doi[cut - 1] == "/"):
+        assert got == [doi]
 
 
 def test_names_and_urls_the_line_broke_are_read_whole() -> None:
