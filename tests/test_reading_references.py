@@ -174,6 +174,11 @@ def test_a_springer_list_reads_names_before_the_colon() -> None:
     assert [c.venue for c in cites] == ["ICCV", "", "CVPR", "CVPR", "arXiv"]
     assert cites[4].arxiv == ["1909.00169"] and "Appendix" not in cites[4].text
     assert not any("Kailai" in c.text for c in cites)  # the running head is no entry's
+    # the same pages copied from a PDF viewer into a .txt file
+    from sora_refs.bibliography.source import document
+
+    copied = extract(document(LNCS.encode(), "text", "refs.txt"))
+    assert [(c.label, c.title) for c in copied] == [(c.label, c.title) for c in cites]
 
 
 def test_a_converted_markdown_list_is_read_item_by_item() -> None:

@@ -85,11 +85,13 @@ def document(raw: bytes, kind: str, name: str = "source") -> Document:
         kind = "markdown"
     if kind in ("bbl", "bibtex"):
         return (bbl_document if kind == "bbl" else bibtex_document)(text)
-    if kind == "text" and _paper_text(text):
+    if kind == "text":
         try:  # running heads, page numbers and an appendix are the PDF reader's to drop
-            return pdf_document(text)
+            doc = pdf_document(text)
         except UsageError:
-            pass
+            doc = None
+        if doc and (_paper_text(text) or _numbered(doc)):
+            return doc
     return text_document(text, kind)
 
 
@@ -98,6 +100,13 @@ def _paper_text(text: str) -> bool:
     text" gives it (pages apart by form feeds, or pages of body before the list), not a
     reference list someone pasted."""
     return "\f" in text or len(text) > 20_000
+
+
+def _numbered(doc: Document) -> bool:
+    """Whether the PDF reader found a numbered list, 1, 2, 3, ... as text copied from a
+    PDF's pages has it (their heads and page numbers between the entries)."""
+    labels = [label for label, _ in doc.entries]
+    return len(labels) >= 3 and labels == [str(i) for i in range(1, len(labels) + 1)]
 
 
 def _document(raw: bytes, kind: str, path: Path | None) -> Document:
