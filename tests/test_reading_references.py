@@ -421,6 +421,18 @@ STYLES = [
     ("Ho and Salimans (2021) Jonathan Ho and Tim Salimans. Classifier-free diffusion "
      "guidance. In NeurIPS Workshop, 2021.", "Classifier-free diffusion guidance",
      ["Jonathan Ho", "Tim Salimans"], 2021, "NeurIPS"),
+    # Google Scholar's Harvard and MLA, as people paste them from "Cite"
+    ("Ho, J., Jain, A. and Abbeel, P., 2020. Denoising diffusion probabilistic models. "
+     "Advances in neural information processing systems, 33, pp.6840-6851.",
+     "Denoising diffusion probabilistic models", ["J. Ho", "A. Jain", "P. Abbeel"], 2020,
+     "NeurIPS"),
+    ('Ho, Jonathan, Ajay Jain, and Pieter Abbeel. "Denoising diffusion probabilistic '
+     'models." Advances in neural information processing systems 33 (2020): 6840-6851.',
+     "Denoising diffusion probabilistic models", ["Jonathan Ho", "Ajay Jain",
+                                                  "Pieter Abbeel"], 2020, "NeurIPS"),
+    ('He, Kaiming, et al. "Deep residual learning for image recognition." Proceedings of '
+     'the IEEE conference on computer vision and pattern recognition. 2016.',
+     "Deep residual learning for image recognition", ["Kaiming He"], 2016, "CVPR"),
     # Nature
     ("LeCun, Y., Bengio, Y. & Hinton, G. Deep learning. Nature 521, 436–444 (2015).",
      "Deep learning", ["Y. LeCun", "Y. Bengio", "G. Hinton"], 2015, "Nature"),

@@ -25,8 +25,10 @@ _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de" + "".join(
     chr(i) for i in range(0x100, 0x250) if chr(i).isupper())
 _INITIALS = re.compile(rf"^(?:[{_UP}][a-z]?\.)(?:-?[{_UP}][a-z]?\.)*$|^[{_UP}]{{1,3}}$")
 # Where the author list may end: a full stop (or ? !) followed by more text, "et al.",
-# or Springer's colon after an initial ("He, K., Sun, J.: Deep residual learning").
-_STOP = re.compile(r"\bet al\.?,?:?|(?<=\.):(?=\s+\S)|[.?!](?=\s+\S)")
+# Springer's colon after an initial ("He, K., Sun, J.: Deep residual learning"), or
+# Harvard's comma before the year ("Ho, J., Jain, A. and Abbeel, P., 2020. Denoising").
+_STOP = re.compile(r"\bet al\.?,?:?|(?<=\.):(?=\s+\S)|[.?!](?=\s+\S)"
+                   r"|,(?=\s*(?:19|20)\d\d[a-z]?[.,]\s)")
 _VANCOUVER = re.compile(rf"^([{_UP}][\w'’-]+(?: [\w'’-]+){{0,2}}) ([{_UP}]{{1,3}})\.?$")
 _PIECES = re.compile(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
 _YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20[0-4]\d)(?![\d.]\d)")  # Langevin, 1908
