@@ -23,7 +23,8 @@ _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "l
 # Capitals of the Latin scripts names are printed in: "Ł. Kaiser", "Ö. Çiçek".
 _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de" + "".join(
     chr(i) for i in range(0x100, 0x250) if chr(i).isupper())
-_INITIALS = re.compile(rf"^(?:[{_UP}][a-z]?\.)(?:-?[{_UP}][a-z]?\.)*$|^[{_UP}]{{1,3}}$")
+_INITIALS = re.compile(rf"^(?:[{_UP}][a-z]?\.)(?:-?[{_UP}][a-z]?\.)*(?:-[{_UP}])?$"
+                       rf"|^[{_UP}]{{1,3}}$")  # "J.-Y" is "J.-Y." where a stop cut it
 # Where the author list may end: a full stop (or ? !) followed by more text, "et al.",
 # Springer's colon after an initial ("He, K., Sun, J.: Deep residual learning"), or
 # Harvard's comma before the year ("Ho, J., Jain, A. and Abbeel, P., 2020. Denoising").
@@ -35,10 +36,16 @@ _YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20[0-4]\d)(?![\d.]\d)")  # Langevin, 1
 _NOT_YEAR = re.compile(r"https?://\S+|arXiv\s*:\s*\S+|abs/\S+|10\.\d{4,9}/\S+", re.I)
 # What a venue, year or page fragment starts with: never a title.
 _FRAGMENT = re.compile(
-    r"^(?:in\b|in:|arxiv|corr\b|proc\.|proceedings|advances in|journal|trans\.|"
+    r"^(?:in:|arxiv|corr\b|proc\.|proceedings|advances in|journal|trans\.|"
     r"transactions|ieee|acm\b|pp\.|pages?\b|vol\.|volume\b|technical report|tech\. ?rep|"
     r"preprint|springer|openreview|international|conference|workshop|symposium|annual|"
     r"\(?\d+(?![a-z]))", re.I)  # "3d convolutional" is a title
+# "In NeurIPS", "In Proceedings of ...", "In 2016 IEEE ...": a venue after "In"; "In
+# defense of the triplet loss" is a title.
+_IN_VENUE = re.compile(
+    r"^[Ii]n\s+(?:[Tt]he\s+)?(?:\d|[A-Z]{2,}|[A-Z][a-z]+[A-Z]|(?i:proc|advances|"
+    r"international|conference|workshop|symposium|annual|european|asian|british|north|"
+    r"findings|joint|ieee|acm|journal|transactions|neural|computer|medical))")
 _SENTENCE_END = re.compile(r"(?<=[^\s.][^\s.])[.?!](?=\s|$)")
 _HEAD_YEAR = re.compile(r"^\(?(?:19|20)\d\d[a-z]?\)?[.,:]?\s+")
 _TAIL_YEAR = re.compile(r"[,.]?\s*\(?(?:19|20)\d\d[a-z]?\)?$")
@@ -53,8 +60,8 @@ def _name_word(word: str) -> bool:
 
 def _name_piece(piece: str) -> bool:
     words = piece.split()
-    if len(words) >= 4 and _INITIALS.match(words[0]) and not any(
-            _INITIALS.match(w) for w in words[1:]):
+    if len([w for w in words if w not in _PARTICLES]) >= 4 and _INITIALS.match(
+            words[0]) and not any(_INITIALS.match(w) for w in words[1:]):
         return False  # "M. Auto-Encoding Variational Bayes": an initial, then a title
     return 1 <= len(words) <= 5 and all(_name_word(w) for w in words) and not all(
         w in _PARTICLES for w in words)
@@ -87,7 +94,7 @@ def reads_as_names(segment: str) -> bool:
 
 def _fragment(title: str) -> bool:
     words = title.split()
-    return (not words or bool(_FRAGMENT.match(title))
+    return (not words or bool(_FRAGMENT.match(title)) or bool(_IN_VENUE.match(title))
             or (len(words) <= 4 and bool(_YEAR.search(title)))
             or sum(ch.isalpha() for ch in title) < 4)
 
@@ -105,7 +112,10 @@ def split_authors(text: str) -> tuple[str, str]:
         ends.append(m.end())
     for end in reversed(ends):  # the longest list whose next sentence is a title
         rest = text[end:].strip()
-        if not _fragment(_first_sentence(rest)):
+        sentence = _first_sentence(rest)
+        if not _fragment(sentence) and not (  # "Kingma, Ross Girshick, and Ł. Kaiser"
+                end != ends[-1] and re.search(r",|\band\b", sentence)
+                and reads_as_names(sentence)):
             return text[:end].strip(" ,:"), rest
     if ends:
         return text[:ends[0]].strip(" ,:"), text[ends[0]:].strip()
@@ -132,8 +142,9 @@ def comma_style(text: str) -> tuple[list[str], str] | None:
         return None
     after = pieces[count]
     head = after.split(". ", 1)[0]
-    if re.match(r"(?:and|&)\s", after) or _name_piece(after) or _INITIALS_FIRST.match(
-            head) or (_INITIALS.match(head.split()[0]) if head.split() else True):
+    if re.match(r"(?:and|&)\s", after) or reads_as_names(
+            ", ".join(pieces[count:]).split(". ", 1)[0]) or _INITIALS_FIRST.match(
+            head) or re.fullmatch(rf"[{_UP}]{{1,3}}", head):
         # "..., and J. Sun. Title", "..., J. Sun. Title", "K. Zhang, Jingyun Liang, ...":
         # stops end these names
         return None
