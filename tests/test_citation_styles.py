@@ -72,6 +72,21 @@ def _harvard(a: list[Author]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _vancouver(a: list[Author]) -> str:
+    return ", ".join(f"{s} {_initials(g).replace('.', '').replace(' ', '')}" for g, s in a)
+
+
+def _mla(a: list[Author]) -> str:
+    (g, s), rest = a[0], _given_first(a[1:])
+    return f"{s}, {g}" + ("" if not rest else f", and {rest[0]}" if len(rest) == 1 else
+                          ", " + ", ".join(rest[:-1]) + f", and {rest[-1]}")
+
+
+def _nature(a: list[Author]) -> str:
+    names = _surname_first(a)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " & " + names[-1]
+
+
 Style = Callable[[list[Author], str, str, str, int], str]
 STYLES: dict[str, Style] = {
     "NeurIPS/CVPR": lambda a, t, v, full, y: f"{_and(_given_first(a))}. {t}. In {v}, {y}.",
@@ -85,6 +100,10 @@ STYLES: dict[str, Style] = {
     "ACL": lambda a, t, v, full, y: f"{_and(_given_first(a))}. {y}. {t}. In {full}, pages "
                                     "1–9.",
     "Harvard": lambda a, t, v, full, y: f"{_harvard(a)}, {y}. {t}. {full}, pp.1-9.",
+    "Vancouver": lambda a, t, v, full, y: f"{_vancouver(a)}. {t}. {full}. {y};33:1-9.",
+    "MLA": lambda a, t, v, full, y: f'{_mla(a)}. "{t}." {full} 33 ({y}): 1-9.',
+    "Chicago": lambda a, t, v, full, y: f"{_mla(a)}. {y}. “{t}.” In {full}, 1–9.",
+    "Nature": lambda a, t, v, full, y: f"{_nature(a)} {t}. in {full} 1–9 ({y}).",
 }
 
 

@@ -20,6 +20,7 @@ import re
 # Lowercase words that belong to names: "Bart van Merrienboer", "Diego de las Casas".
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "las", "los",
               "del", "della", "dos", "das", "ter", "ten", "bin", "al", "el", "y", "zu"}
+_PARTICLE_RX = "|".join(sorted(_PARTICLES))
 # Capitals of the Latin scripts names are printed in: "Ł. Kaiser", "Ö. Çiçek".
 _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de" + "".join(
     chr(i) for i in range(0x100, 0x250) if chr(i).isupper())
@@ -30,7 +31,9 @@ _INITIALS = re.compile(rf"^(?:[{_UP}][a-z]?\.)(?:-?[{_UP}][a-z]?\.)*(?:-[{_UP}])
 # Harvard's comma before the year ("Ho, J., Jain, A. and Abbeel, P., 2020. Denoising").
 _STOP = re.compile(r"\bet al\.?,?:?|(?<=\.):(?=\s+\S)|[.?!](?=\s+\S)"
                    r"|,(?=\s*(?:19|20)\d\d[a-z]?[.,]\s)")
-_VANCOUVER = re.compile(rf"^([{_UP}][\w'’-]+(?: [\w'’-]+){{0,2}}) ([{_UP}]{{1,3}})\.?$")
+_VANCOUVER = re.compile(
+    rf"^((?:(?:{_PARTICLE_RX}) )*[{_UP}][\w'’-]+(?: [\w'’-]+){{0,2}}) "
+    rf"([{_UP}](?:-?[{_UP}]){{0,2}})\.?$")
 _PIECES = re.compile(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
 _YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20[0-4]\d)(?![\d.]\d)")  # Langevin, 1908
 _NOT_YEAR = re.compile(r"https?://\S+|arXiv\s*:\s*\S+|abs/\S+|10\.\d{4,9}/\S+", re.I)
@@ -122,7 +125,6 @@ def split_authors(text: str) -> tuple[str, str]:
     return "", text
 
 
-_PARTICLE_RX = "|".join(sorted(_PARTICLES))
 # One name of Elsevier's numbered style: initials, then the surname ("A.N. Gomez",
 # "L.-J. Li", "B. van Merriënboer").
 _INITIALS_FIRST = re.compile(
@@ -187,7 +189,7 @@ def names(segment: str) -> list[str]:
     inverted = len(pieces) >= 2 and (
         (any(_INITIALS.match(w) for w in pieces[1].split()) and all(
             _INITIALS.match(w) for w in pieces[1].split()))
-        or (len(first) == 1 or (len(first) == 2 and first[0] in _PARTICLES)))
+        or all(w in _PARTICLES for w in first[:-1]))  # "He", "van den Oord"
     out: list[str] = []
     if inverted and len(pieces) >= 3 and all(
             len(p.split()) >= 2 and p.split()[0] not in _PARTICLES for p in pieces[2:]):
@@ -201,16 +203,23 @@ def names(segment: str) -> list[str]:
     elif all(_VANCOUVER.match(p) for p in pieces):
         # "Ho J, Jain A, Kim JW": surname, then initials without stops (Vancouver,
         # Springer Nature); the surname must come last, or matching reads "J" as one
-        out = [" ".join(f"{ch}." for ch in m[2]) + f" {m[1]}"
+        out = [_vancouver_initials(m[2]) + f" {m[1]}"
                for m in (_VANCOUVER.match(p) for p in pieces) if m]
     else:
         out = pieces
-        last = out[-1].split()
-        if len(last) >= 2 and last[-1].endswith(".") and last[-1] != last[-1].upper():
-            # "Xinlei Chen and Kaiming He.": given names first, so the last word is a
-            # surname and its stop ends the list ("He." only looks like an initial)
-            out[-1] = out[-1][:-1]
+    last = out[-1].split()
+    if len(last) >= 2 and last[-1].endswith(".") and last[-1] != last[-1].upper():
+        # "Xinlei Chen and Kaiming He.": the last name is given names first, so its last
+        # word is a surname and the stop ends the list ("He." only looks like an initial)
+        out[-1] = out[-1][:-1]
     return out[:100]
+
+
+def _vancouver_initials(letters: str) -> str:
+    """'JW' -> 'J. W.', 'J-Y' -> 'J.-Y.'"""
+    if "-" in letters:
+        return "-".join(f"{ch}." for ch in letters.split("-"))
+    return " ".join(f"{ch}." for ch in letters)
 
 
 def year_of(text: str) -> int | None:
