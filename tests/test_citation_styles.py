@@ -28,7 +28,9 @@ TITLES = ["Deep residual learning for image recognition", "Attention is all you 
           "A style-based generator architecture for generative adversarial networks",
           "3D U-Net: Learning dense volumetric segmentation from sparse annotation",
           "You only look once: Unified, real-time object detection",
-          "On the difficulty of training recurrent neural networks", "Generative adversarial nets"]
+          "On the difficulty of training recurrent neural networks", "Generative adversarial nets",
+          "Is faster R-CNN doing well for pedestrian detection?", "Do ImageNet classifiers "
+          "generalize to ImageNet?"]
 VENUES = [("CVPR", "Proceedings of the IEEE Conference on Computer Vision and Pattern "
            "Recognition"), ("NeurIPS", "Advances in Neural Information Processing Systems"),
           ("ICML", "International Conference on Machine Learning")]

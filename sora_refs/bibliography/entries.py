@@ -156,9 +156,7 @@ def comma_style(text: str) -> tuple[list[str], str] | None:
                 r"(?:in:|adv\.|proc\.|ieee|acm)\s", piece, re.I)):
             break
         title.append(piece)
-    joined = ", ".join(title)
-    m = _SENTENCE_END.search(joined)
-    joined = (joined[:m.start()] if m else joined).strip(" .,;:")
+    joined = _to_sentence_end(", ".join(title)).strip(" .,;:")
     return ([" ".join(p.split()) for p in pieces[:count]], "" if _fragment(joined) else joined)
 
 
@@ -167,8 +165,16 @@ def _first_sentence(text: str) -> str:
     quoted = re.match(r"^[“\"]([^”\"]{4,400})[”\"]", text)
     if quoted:
         return quoted.group(1).strip(" .,")
+    return _to_sentence_end(text).strip(" .,")
+
+
+def _to_sentence_end(text: str) -> str:
+    """``text`` up to its first sentence's end; a question or an exclamation is the
+    sentence's own ("Is faster r-cnn doing well for pedestrian detection?")."""
     m = _SENTENCE_END.search(text)
-    return (text[:m.start()] if m else text).strip(" .,")
+    if not m:
+        return text
+    return text[:m.end() if m.group(0) in "?!" else m.start()]
 
 
 def title_of(rest: str) -> str:
