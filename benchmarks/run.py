@@ -227,7 +227,7 @@ def section_init(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> 
             page = t / "sora.md"
             page.write_text(B.sora_markdown(manifest), encoding="utf-8")
             sources = [("the Sora page (Markdown)", page)]
-            if pdf.exists():
+            if pdf.exists() and not args.quick:  # its 98 Crossref requests take 20 s
                 sources.append(("a real PDF (LDM, 109 references)", pdf))
             for name, source in sources:
                 env = dict(ENV, SORA_REFS_CACHE=str(t / f"cache-{source.stem}"))

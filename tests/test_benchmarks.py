@@ -29,6 +29,7 @@ def test_fetch_benchmark_runs() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses os.wait4")
+@pytest.mark.timeout(150)  # a dozen subprocesses: on a loaded machine more than a minute
 def test_the_whole_suite_runs_on_a_tiny_configuration() -> None:
     out = _run("benchmarks/run.py", "--quick")
     for line in ("cold fetch, 32 papers", "warm re-run (all present)", "0 HTTP requests",

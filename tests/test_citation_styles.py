@@ -106,6 +106,10 @@ STYLES: dict[str, Style] = {
     "MLA": lambda a, t, v, full, y: f'{_mla(a)}. "{t}." {full} 33 ({y}): 1-9.',
     "Chicago": lambda a, t, v, full, y: f"{_mla(a)}. {y}. “{t}.” In {full}, 1–9.",
     "Nature": lambda a, t, v, full, y: f"{_nature(a)} {t}. in {full} 1–9 ({y}).",
+    "Springer Nature": lambda a, t, v, full, y: f"{_vancouver(a)} ({y}) {t}. In: {v}, pp "
+                                                "1–9",
+    "Elsevier author-year": lambda a, t, v, full, y: f"{', '.join(_surname_first(a))}, {y}. "
+                                                     f"{t}, in: {full}, pp. 1–9.",
 }
 
 

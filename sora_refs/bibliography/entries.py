@@ -28,9 +28,10 @@ _INITIALS = re.compile(rf"^(?:[{_UP}][a-z]?\.)(?:-?[{_UP}][a-z]?\.)*(?:-[{_UP}])
                        rf"|^[{_UP}]{{1,3}}$")  # "J.-Y" is "J.-Y." where a stop cut it
 # Where the author list may end: a full stop (or ? !) followed by more text, "et al.",
 # Springer's colon after an initial ("He, K., Sun, J.: Deep residual learning"), or
-# Harvard's comma before the year ("Ho, J., Jain, A. and Abbeel, P., 2020. Denoising").
+# Harvard's comma before the year ("Ho, J., Jain, A. and Abbeel, P., 2020. Denoising"),
+# or Springer Nature's year in brackets ("He K, Sun J (2016) Deep residual learning").
 _STOP = re.compile(r"\bet al\.?,?:?|(?<=\.):(?=\s+\S)|[.?!](?=\s+\S)"
-                   r"|,(?=\s*(?:19|20)\d\d[a-z]?[.,]\s)")
+                   r"|,(?=\s*(?:19|20)\d\d[a-z]?[.,]\s)|\s(?=\((?:19|20)\d\d[a-z]?\)\s)")
 _VANCOUVER = re.compile(
     rf"^((?:(?:{_PARTICLE_RX}) )*[{_UP}][\w'’-]+(?: [\w'’-]+){{0,2}}) "
     rf"([{_UP}](?:-?[{_UP}]){{0,2}})\.?$")
@@ -169,8 +170,10 @@ def _first_sentence(text: str) -> str:
 
 
 def _to_sentence_end(text: str) -> str:
-    """``text`` up to its first sentence's end; a question or an exclamation is the
-    sentence's own ("Is faster r-cnn doing well for pedestrian detection?")."""
+    """``text`` up to its first sentence's end, or Elsevier's ", in:" before a venue; a
+    question or an exclamation is the sentence's own ("Is faster r-cnn doing well for
+    pedestrian detection?")."""
+    text = re.split(r",\s+[Ii]n:\s", text, maxsplit=1)[0]
     m = _SENTENCE_END.search(text)
     if not m:
         return text
