@@ -3,8 +3,11 @@
 A reference reads "Authors. Title. Venue, year." in one of a handful of styles: given
 names first ("Jimmy Lei Ba, Jamie Ryan Kiros, and Geoffrey E Hinton."), surnames first
 with given names ("Cho, Kyunghyun, van Merrienboer, Bart, and Bengio, Yoshua.") or
-initials ("Barron, J. T., and Malik, J."), "et al." for the rest. The author list
-ends at the last full stop before which the text still reads as names, and the title
+initials ("Barron, J. T., and Malik, J."; Vancouver's "Ho J, Kim JW"), "et al." for
+the rest. The author list ends at the last full stop before which the text still reads
+as names (or where a publisher ends it: Springer's colon, Harvard's comma before the
+year, the bracketed year; Elsevier's numbered style ends names and title with commas
+alone, :func:`comma_style`), and the title
 is the sentence after it, never a venue, year or page fragment ("In NeurIPS, 2020",
 "CoRR, abs/1411.4389, 2014"): when the sentence after the names is one, the names
 end one stop earlier, and when no title can be read it stays empty (the caller keeps
