@@ -360,6 +360,17 @@ STYLES = [
      "Proc. Adv. Neural Inf. Process. Syst., 2017, pp. 5998–6008.",
      "Attention is all you need", ["A. Vaswani", "N. Shazeer", "Ł. Kaiser", "I. Polosukhin"],
      2017, "NeurIPS"),
+    # IEEE as a converted page prints it: "et al. ," and the abbreviated NAACL
+    ("L. Karlinsky et al. , “RepMet: Representative-based metric learning for "
+     "classification and few-shot object detection,” in Proc. IEEE/CVF Conf. Comput. Vis. "
+     "Pattern Recognit. (CVPR) , Jun. 2019, pp. 5197–5206.", "RepMet: Representative-based "
+     "metric learning for classification and few-shot object detection", ["L. Karlinsky"],
+     2019, "CVPR"),
+    ("J. Devlin, M. Chang, K. Lee, and K. Toutanova, “BERT: Pre-training of deep "
+     "bidirectional transformers for language understanding,” in Proc. Conf. North Amer. "
+     "Chapter Assoc. Comput. Linguistics, Hum. Lang. Technol. , 2019, pp. 4171–4186.",
+     "BERT: Pre-training of deep bidirectional transformers for language understanding",
+     ["J. Devlin", "M. Chang", "K. Lee", "K. Toutanova"], 2019, "NAACL"),
     # Springer LNCS: a colon ends the names
     ("Ronneberger, O., Fischer, P., Brox, T.: U-Net: Convolutional networks for biomedical "
      "image segmentation. In: MICCAI. pp. 234–241. Springer (2015)",

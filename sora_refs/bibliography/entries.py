@@ -88,7 +88,7 @@ def _lowercase_name(piece: str) -> bool:
 
 def reads_as_names(segment: str) -> bool:
     """Whether ``segment`` is an author list (names, initials, 'and', 'et al.')."""
-    seg = re.sub(r",?\s*\bet al\.?[,:]?$", "", segment.strip()).strip(" ,")
+    seg = re.sub(r",?\s*\bet al\.?\s*[,:]?$", "", segment.strip()).strip(" ,")
     if not seg or len(seg) > 2000:
         return False
     pieces = [p.strip() for p in _PIECES.split(seg)]
@@ -191,7 +191,7 @@ def title_of(rest: str) -> str:
 
 def names(segment: str) -> list[str]:
     """Author names of an author segment, each as 'Given Surname'."""
-    seg = re.sub(r",?\s*\bet al\.?[,:]?$", "", segment.strip()).strip(" ,")
+    seg = re.sub(r",?\s*\bet al\.?\s*[,:]?$", "", segment.strip()).strip(" ,")
     if seg.endswith(".") and not _INITIALS.match(seg.rsplit(" ", 1)[-1]):
         seg = seg[:-1]  # the stop after a surname; an initial keeps its own
     pieces = [" ".join(p.split()) for p in _PIECES.split(seg) if p.strip()]

@@ -64,7 +64,7 @@ VENUES: tuple[Venue, ...] = (
     Venue("NAACL", "Proceedings of the Conference of the North American Chapter of the "
           "Association for Computational Linguistics", "conference",
           r"north american chapter of the association for computational linguistics|"
-          r"\bnaacl\b"),
+          r"north amer\.? chapter (of )?(the )?assoc\.? (for )?comput\.? linguist|\bnaacl\b"),
     Venue("EMNLP", "Proceedings of the Conference on Empirical Methods in Natural Language "
           "Processing", "conference",
           r"empirical methods in natural language processing|\bemnlp\b"),
