@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sora_refs.bibliography.documents import Document
 from sora_refs.bibliography.entries import title_and_authors, year_of
 from sora_refs.readinglist.venues import named_in
-from sora_refs.text import ARXIV_ID
+from sora_refs.text import ARXIV_ID, arxiv_base, compact
 
 _ARXIV_IN_TEXT = re.compile(rf"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf)/)({ARXIV_ID})(v\d+)?",
                             re.I)
@@ -96,8 +96,6 @@ def merge_duplicates(cites: list[Citation]) -> list[Citation]:
     """One citation per work: entries with the same arXiv id, DOI, or title and year
     (a real bibliography lists some papers twice) become the first of them, which keeps
     the others' printed text and the earliest place any of them is cited."""
-    from sora_refs.text import arxiv_base, compact
-
     out: list[Citation] = []
     seen: dict[str, Citation] = {}
     for c in cites:
@@ -123,8 +121,6 @@ def merge_duplicates(cites: list[Citation]) -> list[Citation]:
 def _other_work(c: Citation, seen: Citation, key: str) -> bool:
     """Two entries that print the same DOI under different titles are two works with a
     copied DOI (1503.03585 gives its ICML paper the DOI of its PRL paper): both stay."""
-    from sora_refs.text import compact
-
     a, b = compact(c.title), compact(seen.title)
     return (key.startswith("doi:") and min(len(a), len(b)) >= 12
             and not (a.startswith(b) or b.startswith(a)))

@@ -38,6 +38,7 @@ _STOP = re.compile(r"\bet al\.?,?:?|(?<=\.):(?=\s+\S)|[.?!](?=\s+\S)"
 _VANCOUVER = re.compile(
     rf"^((?:(?:{_PARTICLE_RX}) )*[{_UP}][\w'’-]+(?: [\w'’-]+){{0,2}}) "
     rf"([{_UP}](?:-?[{_UP}]){{0,2}})\.?$")
+_ET_AL_END = re.compile(r",?\s*\bet al\.?\s*[,:]?$")  # "..., et al.", "et al. ,", "et al.:"
 _PIECES = re.compile(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
 _YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20[0-4]\d)(?![\d.]\d)")  # Langevin, 1908
 _NOT_YEAR = re.compile(r"https?://\S+|arXiv\s*:\s*\S+|abs/\S+|10\.\d{4,9}/\S+", re.I)
@@ -88,7 +89,7 @@ def _lowercase_name(piece: str) -> bool:
 
 def reads_as_names(segment: str) -> bool:
     """Whether ``segment`` is an author list (names, initials, 'and', 'et al.')."""
-    seg = re.sub(r",?\s*\bet al\.?\s*[,:]?$", "", segment.strip()).strip(" ,")
+    seg = _ET_AL_END.sub("", segment.strip()).strip(" ,")
     if not seg or len(seg) > 2000:
         return False
     pieces = [p.strip() for p in _PIECES.split(seg)]
@@ -157,7 +158,7 @@ def comma_style(text: str) -> tuple[list[str], str] | None:
     title = []
     for piece in pieces[count:]:
         if title and (_fragment(piece) or _YEAR.search(piece) or re.match(
-                r"(?:in:|adv\.|proc\.|ieee|acm)\s", piece, re.I)):
+                r"adv\.\s", piece, re.I)):  # "Adv. Neural Inf. Process. Syst. 30 (2017)"
             break
         title.append(piece)
     joined = _to_sentence_end(", ".join(title)).strip(" .,;:")
@@ -191,7 +192,7 @@ def title_of(rest: str) -> str:
 
 def names(segment: str) -> list[str]:
     """Author names of an author segment, each as 'Given Surname'."""
-    seg = re.sub(r",?\s*\bet al\.?\s*[,:]?$", "", segment.strip()).strip(" ,")
+    seg = _ET_AL_END.sub("", segment.strip()).strip(" ,")
     if seg.endswith(".") and not _INITIALS.match(seg.rsplit(" ", 1)[-1]):
         seg = seg[:-1]  # the stop after a surname; an initial keeps its own
     pieces = [" ".join(p.split()) for p in _PIECES.split(seg) if p.strip()]
