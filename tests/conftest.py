@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 from collections.abc import Iterator
@@ -225,3 +226,20 @@ def numbered_manifest(tmp_path: Path, count: int, url: str, title: str = "Paper 
     path = tmp_path / "numbered.yaml"
     path.write_text(f"categories:\n  - slug: c\n    en: C\nreferences:\n{refs}\n")
     return path
+
+
+def assert_spaced(starts: list[float], delay: float, late: float = 0.25) -> None:
+    """The client started these requests at least ``delay`` apart.
+
+    A test server stamps a request when its thread gets to it, which under a loaded CI
+    can be late by a good part of a second (CI once saw two starts 0.03 s apart with the
+    client keeping 0.2 s). A late stamp shortens one gap and lengthens the next, so the
+    sound check is that any k gaps together span at least k delays less one lateness,
+    with the median gap near the delay; requests sent with no spacing fail both.
+    """
+    s = sorted(starts)
+    for i, a in enumerate(s):
+        for k, b in enumerate(s[i + 1:], start=1):
+            assert b - a >= k * delay - late, (i, k, [round(x - s[0], 3) for x in s])
+    gaps = [b - a for a, b in itertools.pairwise(s)]
+    assert not gaps or sorted(gaps)[len(gaps) // 2] >= delay / 2, gaps
