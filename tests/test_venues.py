@@ -174,6 +174,17 @@ def test_a_near_miss_another_author_or_two_papers_are_never_taken() -> None:
      "UAI"),
     ("In Proceedings of the IEEE/CVF Winter Conference on Applications of Computer Vision",
      "WACV"),
+    # The ACL Anthology's venues; Findings are on their conference's event page, the
+    # joint COLING-ACL meetings in the ACL's volumes, TACL is a journal.
+    ("In Proceedings of the 2019 Conference of the North American Chapter of the "
+     "Association for Computational Linguistics: Human Language Technologies", "NAACL"),
+    ("Findings of the Association for Computational Linguistics: EMNLP 2020", "EMNLP"),
+    ("In Proceedings of the 21st International Conference on Computational Linguistics and "
+     "44th Annual Meeting of the Association for Computational Linguistics", "ACL"),
+    ("In Proceedings of the 28th International Conference on Computational Linguistics",
+     "COLING"),
+    ("In Proc. Conf. Eur. Chapter Assoc. Comput. Linguistics, 2021", "EACL"),
+    ("Transactions of the Association for Computational Linguistics, 8:64-77", None),
     # Journals have no index: named, but not looked up.
     ("Int. J. Comput. Vis., vol. 115, 2015", None), ("JMLR, 2020.", None),
     ("IEEE Trans. Pattern Anal. Mach. Intell., 2017", None),
@@ -257,6 +268,8 @@ def test_index_urls_follow_each_sites_rule() -> None:
         "https://proceedings.mlr.press/v119/assets/bib/citeproc.yaml"
     assert pmlr.index_url("ICML", 1999) is None
     assert ecva.index_url("ECCV", 2022) == "https://www.ecva.net/papers.php"
+    assert index_urls("NAACL", 2019) == ("https://aclanthology.org/events/naacl-2019/",)
+    assert index_urls("EMNLP", 2009) == ("https://aclanthology.org/events/emnlp-2009/",)
 
 
 def test_a_broken_pmlr_index_is_unavailable_not_empty() -> None:
@@ -532,5 +545,129 @@ def test_cvpr_2020_is_read_from_its_three_day_pages(tmp_path) -> None:
         fresh = VenueFinder(mirrors, cache=tmp_path / "c2")
         copies = fresh.find(wanted)
         assert {c.state for c in copies.values()} == {"unavailable"}, copies
+    finally:
+        host.stop()
+
+
+# ---------------------------------------------------------------- the ACL Anthology
+
+def _work(title: str, *authors: str):  # a paper as a stand-in page lists it
+    from types import SimpleNamespace
+
+    return SimpleNamespace(title=title, authors=authors)
+
+
+BERT = _work("BERT: Pre-training of Deep Bidirectional Transformers for Language "
+              "Understanding", "Jacob Devlin", "Ming-Wei Chang", "Kenton Lee",
+              "Kristina Toutanova")
+
+
+@pytest.mark.parametrize("era", [2026, 2019])
+def test_an_acl_event_page_reads_every_paper_with_its_own_pdf(era: int) -> None:
+    """Both layouts; the title's fixed-case spans joined as printed; the volume's own
+    links, an abstract-only entry and the abstracts' text are no papers."""
+    from sora_refs.bibliography.resolvers import acl
+    from tests.venue_standins import acl_event, acl_id
+
+    host = "https://aclanthology.org" if era >= 2024 else "https://www.aclweb.org/anthology"
+    bert, short, demo = acl_id("naacl", 2019, 423), acl_id("naacl", 2019, 5), "N19-4001"
+    page = acl_event({
+        "N19-1": [(BERT, bert, f"{host}/{bert}.pdf"),
+                  (_work("Abstract Only", "Al Other"), short, None)],
+        "N19-4": [(_work("A Demo of Things", "Dee Coy", "Jacob Devlin"), demo,
+                   f"{host}/{demo}v2.pdf")],
+    }, era)
+    papers = acl.parse(page, "https://aclanthology.org/events/naacl-2019/", 2019)
+    assert papers == [
+        Paper(BERT.title, BERT.authors, f"{host}/{bert}.pdf"),
+        Paper("A Demo of Things", ("Dee Coy", "Jacob Devlin"), f"{host}/{demo}v2.pdf")]
+
+
+@needs_samples
+def test_the_real_acl_paper_pages_markup_reads_as_an_event_entry() -> None:
+    """The Anthology's own markup (the saved 2021.naacl-main.208 page: unquoted hrefs,
+    '/people/.../unverified/' links, the title linking its PDF) put in the event page's
+    entry as papers/list-entry.html lays it out."""
+    import re
+
+    from sora_refs.bibliography.resolvers import acl
+
+    real = (SAMPLES / "acl_paper_page_2021.naacl-main.208_papis.html").read_text("utf-8")
+    title = re.search(r"<h2 id=title>(<a href=[^>]+>.*?</a>)</h2>", real).group(1)
+    people = re.search(r"<p class=lead>(.*?)</p>", real, re.S).group(1)
+    pdf = re.search(r"<a href=(\S+?\.pdf)>", title).group(1)
+    entry = (f'<p class="d-sm-flex align-items-stretch"><span class="d-block me-2 '
+             f'list-button-row"><a class="badge text-bg-primary align-middle me-1" '
+             f"href={pdf}>pdf</a></span><span class=d-block><strong>"
+             f"{title.replace(pdf, '/2021.naacl-main.208/')}</strong><br>{people}</span></p>")
+    (paper,) = acl.parse(entry.encode(), "https://aclanthology.org/events/naacl-2021/", 2021)
+    assert paper == Paper("How many data points is a prompt worth?",
+                          ("Teven Le Scao", "Alexander Rush"),
+                          "https://aclanthology.org/2021.naacl-main.208.pdf")
+
+
+def test_a_real_pdfs_acl_citations_find_their_anthology_copies(runner, tmp_path) -> None:
+    """The Transformer paper cites six NAACL, EMNLP and ACL papers of 2006 to 2016, four
+    of them on no preprint server. Each event page is built from what the PDF prints
+    (old ids before 2020), with the same title by another first author in another
+    volume, a near-miss title and an abstract-only entry of the same title beside; every
+    citation gets its own PDF, each event page is asked once, and a second run asks
+    nothing."""
+    from urllib.parse import urlsplit
+
+    from sora_refs.bibliography.citations import extract, merge_duplicates
+    from sora_refs.bibliography.resolvers import acl
+    from sora_refs.bibliography.source import read_source
+    from tests.httpserver import Host
+    from tests.venue_standins import acl_event, acl_id
+
+    src = REAL_PDFS / "1706.03762.pdf"
+    if not src.exists():
+        pytest.skip("../shared/realpdfs is absent")
+    cites = merge_duplicates(extract(read_source(str(src), [], lambda: None, lambda m: None)))
+    host = Host("aclanthology.org")
+    expected: dict[str, str] = {}
+    pages: dict[str, dict[str, list]] = {}
+    for c in cites:
+        venue = venue_of(c.venue)
+        if acl.SLUGS.get(venue or "") is None or not c.year:
+            continue
+        slug = acl.SLUGS[venue]
+        n = len(pages.get(f"/events/{slug}-{c.year}/", {}).get("main", [])) + 1
+        pid = acl_id(slug, c.year, n)
+        pdf = f"https://aclanthology.org/{pid}.pdf"
+        vols = pages.setdefault(f"/events/{slug}-{c.year}/", {"main": [], "ws": []})
+        vols["main"].append((_work(c.title, *c.authors), pid, pdf))
+        near = acl_id(slug, c.year, n + 500)
+        vols["main"].append((_work(c.title + " Revisited", *c.authors), near,
+                             f"https://aclanthology.org/{near}.pdf"))
+        vols["ws"].append((_work(c.title, "Zed Decoy"), f"W{c.year % 100:02d}-0{n:03d}",
+                           f"https://aclanthology.org/W{c.year % 100:02d}-0{n:03d}.pdf"))
+        vols["ws"].append((_work(c.title, *c.authors), f"W{c.year % 100:02d}-1{n:03d}", None))
+        expected[c.title] = pdf
+    try:
+        for path, vols in pages.items():
+            host.add(path, acl_event({"V-main": vols["main"], "W-ws": vols["ws"]}, 2026),
+                     content_type="text/html")
+        mirrors = ["--mirror", "https://export.arxiv.org=http://127.0.0.1:9",
+                   "--mirror", "https://api.crossref.org=http://127.0.0.1:9",
+                   "--mirror", f"https://aclanthology.org={host.url}"]
+        out = tmp_path / "transformer.yaml"
+        result = runner.invoke(app, ["init", str(out), "--from", str(src), "--delay", "0",
+                                     "--json", *mirrors])
+        assert result.exit_code == 1, result.output  # arXiv is offline here
+        made = load_manifest(out)
+        got = {r.title: r.urls[0] for r in made.references
+               if r.urls and urlsplit(r.urls[0]).hostname == "aclanthology.org"}
+        assert len(expected) == 6 and got == expected
+        assert {r.venue for r in made.references if r.title in expected} == \
+            {"NAACL", "EMNLP", "ACL"}
+        assert sorted(r.path for r in host.log) == sorted(pages)  # one request each
+        report = json.loads(result.stdout)
+        assert report["venue_requests"]["aclanthology.org"] == len(pages)
+        again = runner.invoke(app, ["init", str(tmp_path / "again.yaml"), "--from", str(src),
+                                    "--delay", "0", "--json", *mirrors])
+        assert again.exit_code == 1 and len(host.log) == len(pages)
+        assert load_manifest(tmp_path / "again.yaml").references == made.references
     finally:
         host.stop()

@@ -99,6 +99,83 @@ def ecva_page(sections: dict[int, list[tuple[Reference, str]]]) -> bytes:
     return ("\n".join(out) + "</body></html>").encode()
 
 
+_ACL_LETTER = {"acl": "P", "naacl": "N", "emnlp": "D", "eacl": "E", "coling": "C"}
+
+
+def acl_id(slug: str, year: int, n: int, volume: str = "main") -> str:
+    """An Anthology id as the Anthology writes it: '2021.naacl-main.208' from 2020 on,
+    'N19-1423' before (volume 1 of the old scheme)."""
+    if year >= 2020:
+        return f"{year}.{slug}-{volume}.{n}"
+    return f"{_ACL_LETTER[slug]}{year % 100:02d}-1{n:03d}"
+
+
+def _acl_title_html(title: str) -> str:
+    """A title as the Anthology marks it up: acronyms and names in acl-fixed-case spans
+    ('<span class=acl-fixed-case>BERT</span>: Pre-training ...')."""
+    words = []
+    for w in html.escape(title).split(" "):
+        core = w.rstrip(":,")
+        if (len(core) > 1 and core.isupper()) or (core[:1].isupper() and words):
+            w = f"<span class=acl-fixed-case>{core}</span>{w[len(core):]}"
+        words.append(w)
+    return " ".join(words)
+
+
+def acl_event(volumes: dict[str, list[tuple[object, str, str | None]]], era: int) -> bytes:
+    """An ACL Anthology event page: per volume id, its papers as (paper with ``title``
+    and ``authors``, Anthology id, PDF href or None for an abstract-only entry).
+
+    ``era`` 2026 is the minified Bootstrap 5 site (unquoted attributes, text-bg badges,
+    as the real paper page in ../shared/venues/samples is written); 2019 the aclweb.org
+    pages (quoted, Bootstrap 4, absolute www.aclweb.org/anthology links); both follow
+    acl-org/acl-anthology's events/single.html and papers/list-entry.html."""
+    new = era >= 2024
+    badge = "badge text-bg-{} align-middle me-1" if new else "badge badge-{} align-middle mr-1"
+    q = (lambda v: v) if new else (lambda v: f'"{v}"')
+    base = "" if new else "/anthology"
+    out = ['<!doctype html><html lang=en-us><head><meta charset=utf-8><title>Event'
+           '</title></head><body><div id=main-container class=container><section id=main>'
+           '<h2 id=title>Annual Meeting</h2><hr><div class="card bg-light mb-2 mb-lg-4">'
+           '<div class=card-body><h4 class=card-title>Volumes</h4><ul class=list-ps-responsive>']
+    for vol in volumes:
+        out.append(f'<li><a class=align-middle href=#{vol.lower().replace(".", "")}>'
+                   f"Proceedings ({html.escape(vol)})</a></li>")
+    out.append("</ul></div></div>")
+    for vol, papers in volumes.items():
+        out.append(f'<div id={vol.lower().replace(".", "")}><small><a href=# class=text-muted>'
+                   '<i class="fas fa-arrow-up"></i> up</a></small><h4 class="d-sm-flex '
+                   'pb-2 border-bottom"><span class="d-block me-2 list-button-row"><a '
+                   f'class="{badge.format("primary")}" '
+                   f'href={q(f"https://aclanthology.org/{vol}.pdf")}>pdf&nbsp;(full)</a></span>'
+                   f'<a class=align-middle href={q(f"/volumes/{vol}/")}>'
+                   f"Proceedings of the volume {html.escape(vol)}</a></h4>")
+        for ref, pid, pdf in papers:
+            people = [(re.sub(r"[^a-z]+", "-", a.lower()), a)
+                      for a in ref.authors]  # type: ignore[attr-defined]
+            authors = "\n|\n".join(f'<a href={q(f"{base}/people/{who}/")}>'
+                                    f"{html.escape(a)}</a>" for who, a in people)
+            pdf_badge = (f'<a class="{badge.format("primary")}" href={q(pdf)} '
+                         'data-bs-toggle=tooltip data-bs-placement=top title="Open PDF">pdf</a>'
+                         ) if pdf else ""
+            out.append(
+                f'<p class="d-sm-flex align-items-stretch"><span class="d-block me-2 '
+                f'list-button-row">{pdf_badge}<a class="{badge.format("secondary")}" '
+                f'href={q(f"{base}/{pid}.bib")} title="Export to BibTeX">bib</a><a class="'
+                f'{badge.format("info")}" href=#abstract-{pid.replace(".", "--")} '
+                'data-bs-toggle=collapse aria-expanded=false title="Show Abstract">abs</a>'
+                '<br class="d-none d-sm-inline-block"></span><span class=d-block><strong><a '
+                f'class=align-middle href={q(f"{base}/{pid}/")}>'
+                f"{_acl_title_html(ref.title)}</a></strong><br>"  # type: ignore[attr-defined]
+                f"{authors}</span></p><div class=\"card bg-light mb-2 mb-lg-3 collapse "
+                f'abstract-collapse" id=abstract-{pid.replace(".", "--")}><div class="card-body'
+                ' p-3 small">We study a problem. Our method, by Zed Decoy and others, works.'
+                "</div></div>")
+        out.append("</div><hr>")
+    out.append("</section></div></body></html>")
+    return "".join(out).encode()
+
+
 def _decoy(ref: Reference, **changes: object) -> Reference:
     import dataclasses
 

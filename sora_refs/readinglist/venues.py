@@ -65,12 +65,20 @@ VENUES: tuple[Venue, ...] = (
           "Association for Computational Linguistics", "conference",
           r"north american chapter of the association for computational linguistics|"
           r"north amer\.? chapter (of )?(the )?assoc\.? (for )?comput\.? linguist|\bnaacl\b"),
+    Venue("EACL", "Proceedings of the Conference of the European Chapter of the "
+          "Association for Computational Linguistics", "conference",
+          r"european chapter of the association for computational linguistics|"
+          r"eur\.? chapter (of )?(the )?assoc\.? (for )?comput\.? linguist|\beacl\b"),
     Venue("EMNLP", "Proceedings of the Conference on Empirical Methods in Natural Language "
           "Processing", "conference",
           r"empirical methods in natural language processing|\bemnlp\b"),
     Venue("ACL", "Proceedings of the Annual Meeting of the Association for Computational "
           "Linguistics", "conference",
           r"annual meeting of the association for computational linguistics|\bacl\b"),
+    # After ACL: the joint COLING-ACL meetings are in the ACL's volumes (P06-1).
+    Venue("COLING", "Proceedings of the International Conference on Computational "
+          "Linguistics", "conference",
+          r"international conference on computational linguistics|\bcoling\b"),
     Venue("BMVC", "Proceedings of the British Machine Vision Conference", "conference",
           r"british machine vision conference|brit\.? mach\.? vis\.? conf|\bbmvc\b"),
     Venue("MICCAI", "Proceedings of the International Conference on Medical Image "
