@@ -185,11 +185,13 @@ def test_a_near_miss_another_author_or_two_papers_are_never_taken() -> None:
      "COLING"),
     ("In Proc. Conf. Eur. Chapter Assoc. Comput. Linguistics, 2021", "EACL"),
     ("Transactions of the Association for Computational Linguistics, 8:64-77", None),
-    # Journals have no index: named, but not looked up.
-    ("Int. J. Comput. Vis., vol. 115, 2015", None), ("JMLR, 2020.", None),
+    # Journals have no index, JMLR aside: named, but not looked up.
+    ("Int. J. Comput. Vis., vol. 115, 2015", None), ("JMLR, 2020.", "JMLR"),
+    ("The Journal of Machine Learning Research, 15(1):1929-1958", "JMLR"),
     ("IEEE Trans. Pattern Anal. Mach. Intell., 2017", None),
     # A list's own venue field.
-    ("NeurIPS", "NeurIPS"), ("nips", "NeurIPS"), ("aistats", "AISTATS"), ("JMLR", None)])
+    ("NeurIPS", "NeurIPS"), ("nips", "NeurIPS"), ("aistats", "AISTATS"), ("JMLR", "JMLR"),
+    ("IJCV", None)])
 def test_the_venue_a_citation_names(printed: str, venue: str | None) -> None:
     assert venue_of(printed) == venue
 
@@ -669,5 +671,82 @@ def test_a_real_pdfs_acl_citations_find_their_anthology_copies(runner, tmp_path)
                                     "--delay", "0", "--json", *mirrors])
         assert again.exit_code == 1 and len(host.log) == len(pages)
         assert load_manifest(tmp_path / "again.yaml").references == made.references
+    finally:
+        host.stop()
+
+
+# ---------------------------------------------------------------- JMLR
+
+@pytest.mark.parametrize("volume", [15, 3])
+def test_a_jmlr_volume_page_reads_titles_authors_and_pdfs(volume: int) -> None:
+    """The page JmlrOrg/webpage writes, and the old one of the first volumes (a table,
+    links relative to the volume's page); a special-topic note is not in the title."""
+    from sora_refs.bibliography.resolvers import jmlr
+    from tests.venue_standins import jmlr_volume
+
+    dropout = _work("Dropout: A Simple Way to Prevent Neural Networks from Overfitting",
+                    "Nitish Srivastava", "Geoffrey Hinton", "Alex Krizhevsky")
+    other = _work("Another Paper", "Dee Coy")
+    url = jmlr.index_url("JMLR", 1999 + volume)
+    assert url == f"https://jmlr.org/papers/v{volume}/"
+    page = jmlr_volume([(dropout, "srivastava14a", "Special Topic on Deep Learning"),
+                        (other, "coy14b", "")], volume)
+    assert jmlr.parse(page, url, 1999 + volume) == [
+        Paper(dropout.title, dropout.authors,
+              f"https://jmlr.org/papers/volume{volume}/srivastava14a/srivastava14a.pdf"),
+        Paper("Another Paper", ("Dee Coy",),
+              f"https://jmlr.org/papers/volume{volume}/coy14b/coy14b.pdf")]
+
+
+def test_real_pdfs_jmlr_citations_find_their_volumes_copies(runner, tmp_path) -> None:
+    """VAE's and the diffusion paper's JMLR references, three of them on no preprint
+    server, each in the volume of the year it prints, with the same title by another
+    first author in the next volume beside. Duchi et al., cited by the year of its COLT
+    version (2010), is in JMLR's 2011 volume: a miss, never another volume's copy."""
+    from urllib.parse import urlsplit
+
+    from sora_refs.bibliography.citations import extract, merge_duplicates
+    from sora_refs.bibliography.resolvers import jmlr
+    from sora_refs.bibliography.source import read_source
+    from tests.httpserver import Host
+    from tests.venue_standins import jmlr_volume
+
+    host = Host("jmlr.org")
+    try:
+        for name, want in (("1312.6114.pdf", 2), ("1503.03585.pdf", 1)):
+            src = REAL_PDFS / name
+            if not src.exists():
+                pytest.skip("../shared/realpdfs is absent")
+            cites = merge_duplicates(extract(read_source(str(src), [], lambda: None,
+                                                         lambda m: None)))
+            volumes: dict[int, list] = {}
+            expected: dict[str, str] = {}
+            for c in cites:
+                if venue_of(c.venue) != "JMLR" or not c.year:
+                    continue
+                paper = _work(c.title, *c.authors)
+                pid = f"{c.authors[0].split()[-1].lower()}{c.year % 100:02d}a"
+                if c.title.startswith(("Adaptive subgradient", "The neural autoregressive")):
+                    volumes.setdefault(c.year - 1999 + 1, []).append((paper, pid, ""))
+                    continue  # published in another volume than the year printed
+                volumes.setdefault(c.year - 1999, []).append((paper, pid, ""))
+                volumes.setdefault(c.year - 1999 + 1, []).append(
+                    (_work(c.title, "Zed Decoy"), pid[:-1] + "z", ""))
+                expected[c.title] = f"https://jmlr.org/papers/volume{c.year - 1999}/{pid}/{pid}.pdf"
+            for volume, entries in volumes.items():
+                host.add(urlsplit(jmlr.index_url("JMLR", 1999 + volume)).path,
+                         jmlr_volume(entries, volume), content_type="text/html")
+            out = tmp_path / f"{name}.yaml"
+            result = runner.invoke(app, [
+                "init", str(out), "--from", str(src), "--delay", "0", "--json",
+                "--mirror", "https://export.arxiv.org=http://127.0.0.1:9",
+                "--mirror", "https://api.crossref.org=http://127.0.0.1:9",
+                "--mirror", f"https://jmlr.org={host.url}"])
+            made = load_manifest(out)
+            got = {r.title: r.urls[0] for r in made.references
+                   if r.urls and urlsplit(r.urls[0]).hostname == "jmlr.org"}
+            assert len(expected) == want and got == expected, result.output
+        assert not any(urlsplit(u).hostname == "jmlr.org" and "z/" in u
+                       for r in made.references for u in r.urls)
     finally:
         host.stop()

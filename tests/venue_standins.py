@@ -176,6 +176,30 @@ def acl_event(volumes: dict[str, list[tuple[object, str, str | None]]], era: int
     return "".join(out).encode()
 
 
+def jmlr_volume(entries: list[tuple[object, str, str]], volume: int) -> bytes:
+    """A JMLR volume page: (paper, its id, a note after its title or "") per entry, as
+    JmlrOrg/webpage's papers/volume.html writes it (site-relative links); volumes 1 to 4
+    keep the old page, a table around the list, linking relative to the volume's page."""
+    year = 1999 + volume
+    items = []
+    for ref, pid, note in entries:
+        authors = html.escape(", ".join(ref.authors))  # type: ignore[attr-defined]
+        title = html.escape(ref.title) + (f" ({html.escape(note)})" if note else "")  # type: ignore[attr-defined]
+        root = "" if volume <= 4 else "/papers/"
+        abs_, pdf = ((f"{pid}.html", f"../volume{volume}/{pid}/{pid}.pdf") if volume <= 4
+                     else (f"{root}v{volume}/{pid}.html",
+                           f"{root}volume{volume}/{pid}/{pid}.pdf"))
+        items.append(f"<p>\n<dl>\n<dt>{title}</dt>\n<dd><b><i>{authors}</i></b>; "
+                     f"{volume}({len(items) + 1}):1&minus;40, {year}.\n<br>[<a href='{abs_}'>"
+                     f"abs</a>][<a target=_blank href='{pdf}'>pdf</a>][<a href=\"{root}v"
+                     f"{volume}/{pid}.bib\">bib</a>]\n</dl>\n</p>")
+    body = "\n".join(items)
+    if volume <= 4:
+        body = f'<table cellspacing="0"><tr><td>{body}</td></tr></table>'
+    return (f"<html><head><title>JMLR Volume {volume}</title></head><body><div id=\"content\">"
+            f"<h1>JMLR Volume {volume}</h1>\n{body}</div></body></html>").encode()
+
+
 def _decoy(ref: Reference, **changes: object) -> Reference:
     import dataclasses
 

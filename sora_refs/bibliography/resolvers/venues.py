@@ -1,5 +1,5 @@
 """Venue copies: the published PDF from the venue's own open index, for any citation
-whose venue has one (CVF, NeurIPS, ICLR 2024+, PMLR, ECVA, the ACL Anthology).
+whose venue has one (CVF, NeurIPS, ICLR 2024+, PMLR, ECVA, the ACL Anthology, JMLR).
 
 Sources are data. :data:`SOURCES` says which module reads a venue's index; each such
 module has ``index_url(venue, year)`` (one URL holds every paper of a venue-year, or
@@ -62,11 +62,12 @@ class Copy:
 # Which module reads which venue's index (a module of this package).
 SOURCES = {"CVPR": "cvf", "ICCV": "cvf", "WACV": "cvf", "NeurIPS": "neurips", "ICLR": "neurips",
            "ICML": "pmlr", "AISTATS": "pmlr", "UAI": "pmlr", "COLT": "pmlr", "ECCV": "ecva",
-           "ACL": "acl", "NAACL": "acl", "EMNLP": "acl", "EACL": "acl", "COLING": "acl"}
+           "ACL": "acl", "NAACL": "acl", "EMNLP": "acl", "EACL": "acl", "COLING": "acl",
+           "JMLR": "jmlr"}
 
-# Growing pages (ECVA's gains each ECCV, an ACL event page its workshops); the others
-# are kept for good.
-REFRESH = {"ecva": 7 * 24 * 3600.0, "acl": 7 * 24 * 3600.0}
+# Growing pages (ECVA's gains each ECCV, an ACL event page its workshops, a JMLR volume
+# its papers through its year and after); the others are kept for good.
+REFRESH = {"ecva": 7 * 24 * 3600.0, "acl": 7 * 24 * 3600.0, "jmlr": 7 * 24 * 3600.0}
 
 
 def venue_of(printed: str) -> str | None:
