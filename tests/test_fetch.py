@@ -356,6 +356,8 @@ def test_arxivs_rule_is_one_connection_three_seconds_apart() -> None:
     assert rule_for("arxiv.org") == rule_for("export.arxiv.org:443") == HostRule(1, 3.0)
     assert rule_for("proceedings.mlr.press") == HostRule(4, 0.0)
     assert rule_for("notarxiv.org") == HostRule(4, 0.0)
+    assert rule_for("aclanthology.org") == rule_for("www.jmlr.org") == HostRule(2, 0.0)
+    assert rule_for("jmlr.org", per_host=3) == HostRule(3, 0.0)
     assert rule_for("arxiv.org", per_host=2, delay=0.5) == HostRule(2, 0.5)
 
 

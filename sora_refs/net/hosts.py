@@ -1,7 +1,8 @@
 """Per-host rules and the state every download to one host shares.
 
 :data:`RULES` is the one table of host politeness (arXiv: one connection, 3 s
-between request starts; everyone else: 4 connections, no delay), keyed by the
+between request starts; the ACL Anthology and JMLR, one server each: 2
+connections; everyone else: 4 connections, no delay), keyed by the
 host a URL names *before* ``--mirror`` rewrites it: an arXiv mirror, and the
 tests' loopback stand-in for arXiv, get arXiv's rule. ``--per-host`` and
 ``--delay`` override every rule.
@@ -31,6 +32,8 @@ class HostRule:
 # reasons for the numbers are in :mod:`sora_refs.defaults`.
 RULES: dict[str, HostRule] = {
     "arxiv.org": HostRule(defaults.ARXIV_CONNECTIONS, defaults.ARXIV_DELAY),
+    **{host: HostRule(defaults.SMALL_SITE_CONNECTIONS, defaults.VENUE_DELAY)
+       for host in defaults.SMALL_SITE_HOSTS},
 }
 DEFAULT_RULE = HostRule(defaults.VENUE_CONNECTIONS, defaults.VENUE_DELAY)
 
