@@ -25,6 +25,13 @@ def _export(runner, *args: str) -> str:
     return result.stdout
 
 
+def _export_list(runner, path: Path, fmt: str) -> str:
+    """What ``export --format FMT`` writes for the list at ``path``."""
+    result = runner.invoke(app, ["--manifest", str(path), "export", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
 @pytest.fixture
 def library(runner, tmp_path, real_manifest) -> Path:
     """A library holding the papers of the diffusion and llm blocks, imported."""
@@ -94,23 +101,70 @@ references:
     category: c
     note: x.
 """, encoding="utf-8")
-    pre = ["--manifest", str(path), "export", "--format"]
-    bib = bibtexparser.parse_string(runner.invoke(app, [*pre, "bibtex"]).stdout).entries_dict
+    bib = bibtexparser.parse_string(_export_list(runner, path, "bibtex")).entries_dict
     assert bib["raffel2020t5"].entry_type == "article"
     assert bib["raffel2020t5"]["journal"] == "Journal of Machine Learning Research"
     assert bib["glorot2010"].entry_type == "inproceedings"
     assert "Artificial Intelligence and Statistics" in bib["glorot2010"]["booktitle"]
-    late = bibtexparser.parse_string(runner.invoke(app, [*pre, "biblatex"]).stdout)
+    late = bibtexparser.parse_string(_export_list(runner, path, "biblatex"))
     assert late.entries_dict["raffel2020t5"]["journaltitle"] == (
         "Journal of Machine Learning Research")
-    ris = {e["id"]: e for e in rispy.loads(runner.invoke(app, [*pre, "ris"]).stdout)}
+    ris = {e["id"]: e for e in rispy.loads(_export_list(runner, path, "ris"))}
     assert ris["raffel2020t5"]["type_of_reference"] == "JOUR"
     assert ris["raffel2020t5"]["secondary_title"] == "Journal of Machine Learning Research"
     assert ris["glorot2010"]["type_of_reference"] == "CPAPER"
-    csl = {i["id"]: i for i in json.loads(runner.invoke(app, [*pre, "csl-json"]).stdout)}
+    csl = {i["id"]: i for i in json.loads(_export_list(runner, path, "csl-json"))}
     assert csl["raffel2020t5"]["type"] == "article-journal"
     assert csl["raffel2020t5"]["container-title"] == "Journal of Machine Learning Research"
     assert csl["glorot2010"]["type"] == "paper-conference"
+
+
+def test_a_journal_the_venue_table_does_not_know_is_still_an_article(runner,
+                                                                      tmp_path) -> None:
+    """An unknown venue is a journal when its citation prints a volume after it, or its
+    name says so; a lab's report stays a report."""
+    path = tmp_path / "list.yaml"
+    path.write_text("""categories:
+  - slug: c
+    en: C
+references:
+  - n: 1
+    key: duane1987hybrid
+    title: Hybrid monte carlo
+    authors: [Simon Duane]
+    year: 1987
+    venue: Physics letters B
+    urls: []
+    category: c
+    note: x.
+    cited: "Simon Duane. Hybrid monte carlo. Physics letters B, 195(2):216–222, 1987."
+  - n: 2
+    key: gershman2012
+    title: A tutorial on Bayesian nonparametric models
+    authors: [S. J. Gershman]
+    year: 2012
+    venue: Journal of Mathematical Psychology
+    urls: []
+    category: c
+    note: x.
+  - n: 3
+    key: betker2023
+    title: Improving image generation with better captions
+    authors: [James Betker]
+    year: 2023
+    venue: OpenAI
+    urls: []
+    category: c
+    note: x.
+""", encoding="utf-8")
+    bib = bibtexparser.parse_string(_export_list(runner, path, "bibtex")).entries_dict
+    assert bib["duane1987hybrid"].entry_type == "article"
+    assert bib["duane1987hybrid"]["journal"] == "Physics letters B"
+    assert bib["gershman2012"].entry_type == "article"
+    assert bib["betker2023"].entry_type == "techreport"
+    ris = {e["id"]: e for e in rispy.loads(_export_list(runner, path, "ris"))}
+    assert [ris[k]["type_of_reference"] for k in ("duane1987hybrid", "betker2023")] == [
+        "JOUR", "RPRT"]
 
 
 def test_biblatex_uses_its_own_types_and_fields(runner) -> None:

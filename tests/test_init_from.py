@@ -20,6 +20,7 @@ from sora_refs.bibliography.resolvers.arxiv import judge
 from sora_refs.bibliography.source import document
 from sora_refs.cli import app
 from sora_refs.readinglist.manifest import load_manifest
+from sora_refs.readinglist.venues import named_in
 from tests import bibliographies as B
 
 
@@ -240,9 +241,25 @@ def test_identifiers_in_a_citation(printed, arxiv, doi, url) -> None:
 
 
 @pytest.mark.parametrize("printed,venue", [
-    # Venue words in a title are the title's, not the venue's.
+    # Venue words in a title are the title's, not the venue's: the journal is the name
+    # printed before the volume, whether the venue table knows it or not.
     ("J. J. Hopfield and D. W. Tank. Neural computation of decisions in optimization "
-     "problems. Biological cybernetics, 52(3):141-152, 1985.", ""),
+     "problems. Biological cybernetics, 52(3):141-152, 1985.", "Biological cybernetics"),
+    ("Simon Duane and Duncan Roweth. Hybrid monte carlo. Physics letters B, "
+     "195(2):216–222, 1987.", "Physics letters B"),
+    ("Mary Anne Franks and Ari Ezra Waldman. Sex, lies, and videotape: Deep fakes and free "
+     "speech delusions. Md. L. Rev., 78:892, 2018.", "Md. L. Rev."),
+    ("Z. Wang and E. P. Simoncelli. Image quality assessment: From error visibility to "
+     "structural similarity. IEEE Trans. Image Process., vol. 13, no. 4, pp. 600–612, "
+     "2004.", "IEEE Trans. Image Process."),
+    ("Tim Salimans and David A Knowles. Fixed-form variational posterior approximation. "
+     "Bayesian Analysis, 8(4), 2013.", "Bayesian Analysis"),
+    # Volumes of proceedings, pages and reports are not a journal's.
+    ("A. Author. A title here. In Intl. Workshop on Things, volume 2, pages 1-9, 2001.", ""),
+    ("L. Devroye. Sample-based generation. In Proceedings of the 18th conference on "
+     "Winter simulation, pages 260–265. ACM, 1986.", ""),
+    ("A. Krizhevsky. Learning multiple layers of features from tiny images. Technical "
+     "Report 1(2), University of Toronto, 2009.", ""),
     ("David E Rumelhart, Geoffrey E Hinton, and Ronald J Williams. Learning representations "
      "by back-propagating errors. Nature, 323(6088):533-536, 1986.", "Nature"),
     ("Suzanna Becker and Geoffrey E Hinton. Self-organizing neural network that discovers "
@@ -263,6 +280,27 @@ def test_identifiers_in_a_citation(printed, arxiv, doi, url) -> None:
 ])
 def test_the_venue_is_what_follows_the_title(printed: str, venue: str) -> None:
     assert parse_entry(1, "1", printed).venue == venue
+
+
+_MEETING_WORDS = ("conf", "workshop", "symposium", "meeting", "congress", "lecture", "pages",
+                  "report", "thesis", "preprint", "arxiv", "corr")
+_WORD = st.from_regex(r"[A-Z][a-z]{2,9}\.?", fullmatch=True).filter(
+    lambda w: not any(m in w.lower() for m in _MEETING_WORDS))
+
+
+@given(words=st.lists(_WORD, min_size=1, max_size=5), volume=st.integers(1, 999),
+       issue=st.integers(1, 12), page=st.integers(1, 9999), year=st.integers(1900, 2030),
+       style=st.sampled_from(["{v}({i}):{p}-{q}", "{v}:{p}", "vol. {v}, no. {i}, pp. {p}"]))
+def test_a_journal_is_the_name_before_its_volume(words, volume, issue, page, year,
+                                                 style) -> None:
+    """Any name printed before a volume, in any of the usual forms, is the journal, as
+    printed (a trailing dot kept where the name is abbreviated)."""
+    name = " ".join(words)
+    vol = style.format(v=volume, i=issue, p=page, q=page + 9)
+    printed = f"A. Author and B. Writer. On the question at hand. {name}, {vol}, {year}."
+    expected = name[:-1] if name.endswith(".") and "." not in name[:-1] else name
+    known = named_in(". " + name)  # a name the venue table knows ('Nature') is its own
+    assert parse_entry(1, "1", printed).venue == (known.name if known else expected)
 
 
 def test_author_year_markers_find_their_entries() -> None:

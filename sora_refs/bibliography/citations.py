@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from sora_refs.bibliography.documents import Document
 from sora_refs.bibliography.entries import title_and_authors, year_of
-from sora_refs.readinglist.venues import named_in
+from sora_refs.readinglist.venues import journal_printed, named_in
 from sora_refs.text import ARXIV_ID, arxiv_base, compact
 
 _ARXIV_IN_TEXT = re.compile(rf"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf)/)({ARXIV_ID})(v\d+)?",
@@ -169,13 +169,16 @@ def _join_broken_dois(text: str) -> str:
 
 def venue_printed(text: str, title: str, urls: Sequence[str] = ()) -> str:
     """The venue an entry names after its title ('Neural computation of decisions...'
-    is a title, not the journal), else arXiv, else the lab whose site holds the PDF."""
+    is a title, not the journal), else arXiv, else a journal the venue table does not
+    know, named before its volume, else the lab whose site holds the PDF."""
     after = text.split(title, 1)[1] if title and title in text else text
     venue = named_in(after)
     if venue:
         return venue.name
     if _PREPRINT.search(after):
         return "arXiv"
+    if title and title in text and (journal := journal_printed(after)):
+        return journal
     return next((name for host, name in _PUBLISHER_HOSTS if any(host in u for u in urls)), "")
 
 

@@ -80,13 +80,15 @@ def venue_of(ref: Reference) -> tuple[str, int | None]:
 def kind_of(ref: Reference) -> str:
     """``conference``, ``journal``, ``preprint`` or ``report``: what the entry types
     follow (the venues known are :mod:`sora_refs.readinglist.venues`')."""
-    from sora_refs.readinglist.venues import by_name  # not at start: --help stays fast
+    from sora_refs.readinglist.venues import by_name, is_journal  # --help stays fast
 
     venue = venue_of(ref)[0]
     known = by_name(venue)
     if known:
         return known.kind
-    return "preprint" if venue.lower() == "arxiv" else "report"
+    if venue.lower() == "arxiv":
+        return "preprint"
+    return "journal" if venue and is_journal(venue, ref.cited) else "report"
 
 
 def full_name(ref: Reference) -> str:

@@ -119,6 +119,43 @@ def named_in(text: str) -> Venue | None:
     return next((v for rx, v in _patterns() if rx.search(text)), None)
 
 
+# A journal the table does not know, by how citations print one: its name, then a volume
+# ("Physics letters B, 195(2):216-222", "IEEE Trans. Image Process., vol. 13, no. 4",
+# "Bayesian Analysis, 8(4), 2013", "Md. L. Rev., 78:892"). A conference's proceedings
+# can have volumes too ("In Intl. Workshop on X, volume 2"): a name with a meeting's
+# word is not a journal.
+_VOLUME = (r"(?:vol(?:ume)?\.?\s*\d{1,4}\b|\d{1,4}\s*\(\s*\d[\w–-]{0,10}\s*\)|"
+           r"\d{1,4}\s*:\s*[eE]?\d)")
+_JOURNAL = re.compile(r"^[\s.,;\"”’']*(?:in:?\s+)?(?P<name>(?-i:[A-Z])[^,;:()\[\]\d]{1,80}?)"
+                      r"\s*[,.]?\s+" + _VOLUME, re.IGNORECASE)
+_MEETING = re.compile(r"conference|conf\.|workshop|symposium|meeting|congress|lecture notes|"
+                      r"\bpages\b|\bpp\.|report|thesis|preprint", re.IGNORECASE)
+_JOURNAL_WORDS = re.compile(r"journal|transactions|letters|review|annals|magazine|bulletin|"
+                            r"\b(?:j|trans|rev|lett|ann)\.", re.IGNORECASE)
+
+
+def journal_printed(after_title: str) -> str:
+    """The name of a journal the table does not know, as an entry prints it right after
+    its title and before a volume, or ""."""
+    m = _JOURNAL.match(after_title)
+    if not m or _MEETING.search(m["name"]):
+        return ""
+    name = m["name"].strip()
+    if name.endswith(".") and "." not in name[:-1]:  # 'Md. L. Rev.' keeps it, abbreviated
+        name = name[:-1]
+    return name[:1].upper() + name[1:] if len(name) > 2 else ""
+
+
+def is_journal(name: str, cited: str | None = None) -> bool:
+    """Whether a venue the table does not know is a journal: its citation prints a volume
+    after it, or its name says so ('Journal of ...', 'Physical Review E', 'Md. L. Rev.')."""
+    if _MEETING.search(name):
+        return False
+    if cited and re.search(re.escape(name) + r"\s*[,.]?\s+" + _VOLUME, cited, re.IGNORECASE):
+        return True
+    return bool(_JOURNAL_WORDS.search(name))
+
+
 def by_name(name: str) -> Venue | None:
     """The venue a list's ``venue`` field means: 'NeurIPS', 'neurips' or 'NIPS'."""
     key = name.strip().lower()
