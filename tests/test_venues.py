@@ -39,6 +39,17 @@ def _init(runner, tmp_path: Path, mirrors: list[str], name: str = "new.yaml",
     return result, out
 
 
+def _init_offline(runner, src: Path, out: Path, *hosts):
+    """``init --from`` with arXiv and Crossref offline and each venue stand-in in place of
+    the site it is named after."""
+    mirrors = ["--mirror", "https://export.arxiv.org=http://127.0.0.1:9",
+               "--mirror", "https://api.crossref.org=http://127.0.0.1:9"]
+    for host in hosts:
+        mirrors += ["--mirror", f"https://{host.name}={host.url}"]
+    return runner.invoke(app, ["init", str(out), "--from", str(src), "--delay", "0",
+                               "--json", *mirrors])
+
+
 def test_the_sora_page_gets_every_venue_copy_refs_yaml_lists(runner, tmp_path, arxiv, venues,
                                                              real_manifest) -> None:
     started = time.monotonic()
@@ -185,6 +196,12 @@ def test_a_near_miss_another_author_or_two_papers_are_never_taken() -> None:
      "COLING"),
     ("In Proc. Conf. Eur. Chapter Assoc. Comput. Linguistics, 2021", "EACL"),
     ("Transactions of the Association for Computational Linguistics, 8:64-77", None),
+    # PMLR's name for its series is not a venue; the meeting's is.
+    ("In Proceedings of The 7th Conference on Robot Learning, volume 229 of Proceedings of "
+     "Machine Learning Research, pages 540–562. PMLR, 2023", "CoRL"),
+    ("In Conf. Robot Learn., 2021", "CoRL"),
+    ("Proceedings of Machine Learning and Systems, 5, 2023", "MLSys"), ("In SysML, 2019",
+                                                                       "MLSys"),
     # Journals have no index, JMLR aside: named, but not looked up.
     ("Int. J. Comput. Vis., vol. 115, 2015", None), ("JMLR, 2020.", "JMLR"),
     ("The Journal of Machine Learning Research, 15(1):1929-1958", "JMLR"),
@@ -231,12 +248,7 @@ def test_an_aistats_and_an_abbreviated_cvpr_citation_find_their_copies(runner,
             "architecture for generative adversarial networks. In IEEE Conf. Comput. Vis. "
             "Pattern Recog., pages 4401-4410, 2019.\n", encoding="utf-8")
         out = tmp_path / "new.yaml"
-        result = runner.invoke(app, [
-            "init", str(out), "--from", str(src), "--delay", "0", "--json",
-            "--mirror", "https://export.arxiv.org=http://127.0.0.1:9",
-            "--mirror", "https://api.crossref.org=http://127.0.0.1:9",
-            "--mirror", f"https://proceedings.mlr.press={pmlr_host.url}",
-            "--mirror", f"https://openaccess.thecvf.com={cvf_host.url}"])
+        result = _init_offline(runner, src, out, pmlr_host, cvf_host)
         made = load_manifest(out)
         assert made.find("1").urls[0] == pdf, result.output
         assert made.find("1").venue == "AISTATS"
@@ -248,6 +260,62 @@ def test_an_aistats_and_an_abbreviated_cvpr_citation_find_their_copies(runner,
     finally:
         pmlr_host.stop()
         cvf_host.stop()
+
+
+def test_a_corl_citation_by_either_year_and_an_mlsys_one_find_their_copies(runner,
+                                                                          tmp_path) -> None:
+    """CoRL 2022 is PMLR's volume 205 of 2023: cited by its meeting's year it is found in
+    v205, cited by the volume's year too, and that year asks CoRL 2023's v229 as well.
+    MLSys runs the NeurIPS proceedings software, its PDF is the index's own link."""
+    from types import SimpleNamespace
+
+    from tests.httpserver import Host
+    from tests.venue_standins import neurips_index, pmlr_citeproc
+
+    nair = SimpleNamespace(title="R3M: A universal visual representation for robot "
+                                 "manipulation", authors=("Suraj Nair", "Aravind Rajeswaran"))
+    fedprox = SimpleNamespace(title="Federated optimization in heterogeneous networks",
+                              authors=("Tian Li", "Anit Kumar Sahu"))
+    other = SimpleNamespace(title="A paper of CoRL 2023", authors=("Ann Other",))
+    pdf = "https://proceedings.mlr.press/v205/nair23a/nair23a.pdf"
+    h = "1f5fe83998a09396ebe6477d9475ba0c"
+    pmlr_host, mlsys_host = Host("proceedings.mlr.press"), Host("proceedings.mlsys.org")
+    try:
+        pmlr_host.add("/v205/assets/bib/citeproc.yaml", pmlr_citeproc([(nair, pdf)], 205),
+                      content_type="text/yaml")
+        pmlr_host.add("/v229/assets/bib/citeproc.yaml",
+                      pmlr_citeproc([(other, "https://proceedings.mlr.press/v229/o/o.pdf")],
+                                    229), content_type="text/yaml")
+        mlsys_host.add("/paper_files/paper/2020", neurips_index(
+            [(fedprox, f"/paper_files/paper/2020/hash/{h}-Abstract.html")], 2020),
+            content_type="text/html")
+        src = tmp_path / "refs.txt"
+        src.write_text(
+            "References\n"
+            "[1] Suraj Nair and Aravind Rajeswaran. R3M: A universal visual representation "
+            "for robot manipulation. In Proceedings of The 6th Conference on Robot "
+            "Learning, volume 205 of Proceedings of Machine Learning Research, pages "
+            "892-909. PMLR, 2022.\n"
+            "[2] S. Nair and A. Rajeswaran. R3M: A universal visual representation for "
+            "robot manipulation. In CoRL, 2023.\n"
+            "[3] Tian Li and Anit Kumar Sahu. Federated optimization in heterogeneous "
+            "networks. Proceedings of Machine Learning and Systems, 2:429-450, 2020.\n",
+            encoding="utf-8")
+        out = tmp_path / "new.yaml"
+        result = _init_offline(runner, src, out, pmlr_host, mlsys_host)
+        made = load_manifest(out)
+        assert [r.venue for r in made.references] == ["CoRL", "CoRL", "MLSys"], result.output
+        assert made.references[0].urls[0] == made.references[1].urls[0] == pdf
+        assert made.references[2].urls[0] == (
+            f"https://proceedings.mlsys.org/paper_files/paper/2020/file/{h}-Paper.pdf")
+        # 2022 asks v205 and v164 (CoRL 2021, dated 2022), 2023 v229 and v205 again:
+        # each volume once.
+        assert sorted(e.path for e in pmlr_host.log) == [
+            f"/v{v}/assets/bib/citeproc.yaml" for v in (164, 205, 229)]
+        assert len(mlsys_host.log) == 1
+    finally:
+        pmlr_host.stop()
+        mlsys_host.stop()
 
 
 def test_index_urls_follow_each_sites_rule() -> None:
@@ -272,6 +340,13 @@ def test_index_urls_follow_each_sites_rule() -> None:
     assert ecva.index_url("ECCV", 2022) == "https://www.ecva.net/papers.php"
     assert index_urls("NAACL", 2019) == ("https://aclanthology.org/events/naacl-2019/",)
     assert index_urls("EMNLP", 2009) == ("https://aclanthology.org/events/emnlp-2009/",)
+    corl = "https://proceedings.mlr.press/v{}/assets/bib/citeproc.yaml".format
+    assert index_urls("CoRL", 2023) == (corl(229), corl(205))  # 2023's, and 2022's
+    assert index_urls("CoRL", 2017) == (corl(78),)
+    assert index_urls("CoRL", 2025) == (corl(270),)  # CoRL 2024, dated 2025
+    assert index_urls("CoRL", 2016) == ()
+    assert index_urls("MLSys", 2023) == ("https://proceedings.mlsys.org/paper_files/paper/2023",)
+    assert index_urls("MLSys", 2018) == ()
 
 
 def test_a_broken_pmlr_index_is_unavailable_not_empty() -> None:
@@ -651,12 +726,8 @@ def test_a_real_pdfs_acl_citations_find_their_anthology_copies(runner, tmp_path)
         for path, vols in pages.items():
             host.add(path, acl_event({"V-main": vols["main"], "W-ws": vols["ws"]}, 2026),
                      content_type="text/html")
-        mirrors = ["--mirror", "https://export.arxiv.org=http://127.0.0.1:9",
-                   "--mirror", "https://api.crossref.org=http://127.0.0.1:9",
-                   "--mirror", f"https://aclanthology.org={host.url}"]
         out = tmp_path / "transformer.yaml"
-        result = runner.invoke(app, ["init", str(out), "--from", str(src), "--delay", "0",
-                                     "--json", *mirrors])
+        result = _init_offline(runner, src, out, host)
         assert result.exit_code == 1, result.output  # arXiv is offline here
         made = load_manifest(out)
         got = {r.title: r.urls[0] for r in made.references
@@ -667,8 +738,7 @@ def test_a_real_pdfs_acl_citations_find_their_anthology_copies(runner, tmp_path)
         assert sorted(r.path for r in host.log) == sorted(pages)  # one request each
         report = json.loads(result.stdout)
         assert report["venue_requests"]["aclanthology.org"] == len(pages)
-        again = runner.invoke(app, ["init", str(tmp_path / "again.yaml"), "--from", str(src),
-                                    "--delay", "0", "--json", *mirrors])
+        again = _init_offline(runner, src, tmp_path / "again.yaml", host)
         assert again.exit_code == 1 and len(host.log) == len(pages)
         assert load_manifest(tmp_path / "again.yaml").references == made.references
     finally:
@@ -737,11 +807,7 @@ def test_real_pdfs_jmlr_citations_find_their_volumes_copies(runner, tmp_path) ->
                 host.add(urlsplit(jmlr.index_url("JMLR", 1999 + volume)).path,
                          jmlr_volume(entries, volume), content_type="text/html")
             out = tmp_path / f"{name}.yaml"
-            result = runner.invoke(app, [
-                "init", str(out), "--from", str(src), "--delay", "0", "--json",
-                "--mirror", "https://export.arxiv.org=http://127.0.0.1:9",
-                "--mirror", "https://api.crossref.org=http://127.0.0.1:9",
-                "--mirror", f"https://jmlr.org={host.url}"])
+            result = _init_offline(runner, src, out, host)
             made = load_manifest(out)
             got = {r.title: r.urls[0] for r in made.references
                    if r.urls and urlsplit(r.urls[0]).hostname == "jmlr.org"}

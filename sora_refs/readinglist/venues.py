@@ -59,6 +59,10 @@ VENUES: tuple[Venue, ...] = (
           r"uncertainty in artificial intelligence|uncertain\.? artif\.? intell|\buai\b"),
     Venue("COLT", "Proceedings of the Conference on Learning Theory", "conference",
           r"conference on learning theory|conf\.? learn\.? theory|\bcolt\b"),
+    Venue("CoRL", "Proceedings of the Conference on Robot Learning", "conference",
+          r"conference on robot learning|conf\.? robot learn|\bcorl\b"),
+    Venue("MLSys", "Proceedings of Machine Learning and Systems", "conference",
+          r"machine learning and systems|\bmlsys\b|\bsysml\b"),
     Venue("AAAI", "Proceedings of the AAAI Conference on Artificial Intelligence",
           "conference", r"\baaai\b"),
     Venue("NAACL", "Proceedings of the Conference of the North American Chapter of the "

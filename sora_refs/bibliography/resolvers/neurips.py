@@ -1,5 +1,6 @@
-"""NeurIPS proceedings (proceedings.neurips.cc, 1987 on) and ICLR's since 2024
-(proceedings.iclr.cc, the same software): one index page per year.
+"""NeurIPS proceedings (proceedings.neurips.cc, 1987 on), ICLR's since 2024
+(proceedings.iclr.cc) and MLSys's since 2019 (proceedings.mlsys.org, the same software):
+one index page per year.
 
 Each paper is an ``<a title="paper title" href=".../hash/<h>-Abstract[-Track].html">``
 with its authors in the next ``span.paper-authors`` (2025) or ``<i>`` (earlier). The PDF
@@ -17,14 +18,14 @@ from urllib.parse import urljoin
 from sora_refs.bibliography.resolvers._html import text_until, tokens
 from sora_refs.bibliography.resolvers.venues import Paper
 
-SITES = {"NeurIPS": "https://proceedings.neurips.cc", "ICLR": "https://proceedings.iclr.cc"}
+SITES = {"NeurIPS": "https://proceedings.neurips.cc", "ICLR": "https://proceedings.iclr.cc",
+         "MLSys": "https://proceedings.mlsys.org"}
+FIRST = {"NeurIPS": 1987, "ICLR": 2024, "MLSys": 2019}  # earlier ICLRs: OpenReview only
 _ABSTRACT = re.compile(r"/hash/([0-9a-f]{32})-Abstract(-[\w]+)?\.html$")
 
 
 def index_url(venue: str, year: int) -> str | None:
-    if venue == "ICLR" and year < 2024:
-        return None  # earlier ICLR years are on OpenReview only
-    return f"{SITES[venue]}/paper_files/paper/{year}" if year >= 1987 else None
+    return f"{SITES[venue]}/paper_files/paper/{year}" if year >= FIRST[venue] else None
 
 
 def parse(body: bytes, url: str, year: int) -> list[Paper]:

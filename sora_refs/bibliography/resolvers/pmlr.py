@@ -1,12 +1,18 @@
-"""PMLR (proceedings.mlr.press): ICML, AISTATS, UAI, COLT, one machine-readable index
-per volume, ``v{N}/assets/bib/citeproc.yaml`` (title, authors, ``PDF`` of every paper).
+"""PMLR (proceedings.mlr.press): ICML, AISTATS, UAI, COLT, CoRL, one machine-readable
+index per volume, ``v{N}/assets/bib/citeproc.yaml`` (title, authors, ``PDF`` of every
+paper).
 
 Which volume holds a venue-year is a table (:data:`VOLUMES`, from PMLR's own
-``proceedings.csv``; a new year is one entry). The ``PDF`` field is taken as written:
-older volumes serve PDFs from proceedings.mlr.press, newer ones from
-raw.githubusercontent.com/mlresearch. A volume's YAML has been seen broken by stray
-control bytes: they are read as replacement characters, and an index that still
-does not parse is an unavailable answer, not an empty one.
+``proceedings.csv``; a new year is one entry). A CoRL volume comes out the year after
+its meeting more often than not (CoRL 2022, held in December, is volume 205 of 2023, its
+papers ``nair23a``), and citations print either year, PMLR's BibTeX the later one:
+:data:`PUBLISHED` says when, and a year asks both volumes it can mean.
+
+The ``PDF`` field is taken as written: older volumes serve PDFs from
+proceedings.mlr.press, newer ones from raw.githubusercontent.com/mlresearch. A volume's
+YAML has been seen broken by stray control bytes: they are read as replacement
+characters, and an index that still does not parse is an unavailable answer, not an
+empty one.
 """
 
 from __future__ import annotations
@@ -28,12 +34,28 @@ VOLUMES: dict[str, dict[int, int]] = {
     "UAI": {2019: 115, 2020: 124, 2021: 161, 2022: 180, 2023: 216},
     "COLT": {2017: 65, 2018: 75, 2019: 99, 2020: 125, 2021: 134, 2022: 178, 2023: 195,
              2024: 247},
+    "CoRL": {2017: 78, 2018: 87, 2019: 100, 2020: 155, 2021: 164, 2022: 205, 2023: 229,
+             2024: 270},
+}
+# The year a volume's papers are dated, where it is not its meeting's (as the volumes'
+# own BibTeX keys and dates have it: v100 'dasari20a', v205 'nair23a', v270 'kim25c').
+PUBLISHED: dict[str, dict[int, int]] = {
+    "CoRL": {100: 2020, 155: 2021, 164: 2022, 205: 2023, 270: 2025},
 }
 
 
+def index_urls(venue: str, year: int) -> list[str]:
+    """The volume of the venue's meeting that year, and the one published that year."""
+    volumes = VOLUMES.get(venue, {})
+    dated = PUBLISHED.get(venue, {})
+    meant = [volumes[year]] if year in volumes else []
+    meant += [v for v in volumes.values() if dated.get(v) == year and v not in meant]
+    return [f"{BASE}/v{v}/assets/bib/citeproc.yaml" for v in meant]
+
+
 def index_url(venue: str, year: int) -> str | None:
-    volume = VOLUMES.get(venue, {}).get(year)
-    return f"{BASE}/v{volume}/assets/bib/citeproc.yaml" if volume else None
+    urls = index_urls(venue, year)
+    return urls[0] if urls else None
 
 
 def parse(body: bytes, url: str, year: int) -> list[Paper]:

@@ -1,5 +1,6 @@
 """Venue copies: the published PDF from the venue's own open index, for any citation
-whose venue has one (CVF, NeurIPS, ICLR 2024+, PMLR, ECVA, the ACL Anthology, JMLR).
+whose venue has one (CVF, NeurIPS, ICLR 2024+, MLSys, PMLR, ECVA, the ACL Anthology,
+JMLR).
 
 Sources are data. :data:`SOURCES` says which module reads a venue's index; each such
 module has ``index_url(venue, year)`` (one URL holds every paper of a venue-year, or
@@ -63,7 +64,7 @@ class Copy:
 SOURCES = {"CVPR": "cvf", "ICCV": "cvf", "WACV": "cvf", "NeurIPS": "neurips", "ICLR": "neurips",
            "ICML": "pmlr", "AISTATS": "pmlr", "UAI": "pmlr", "COLT": "pmlr", "ECCV": "ecva",
            "ACL": "acl", "NAACL": "acl", "EMNLP": "acl", "EACL": "acl", "COLING": "acl",
-           "JMLR": "jmlr"}
+           "JMLR": "jmlr", "CoRL": "pmlr", "MLSys": "neurips"}
 
 # Growing pages (ECVA's gains each ECCV, an ACL event page its workshops, a JMLR volume
 # its papers through its year and after); the others are kept for good.
