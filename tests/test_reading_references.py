@@ -360,6 +360,10 @@ STYLES = [
      "Proc. Adv. Neural Inf. Process. Syst., 2017, pp. 5998–6008.",
      "Attention is all you need", ["A. Vaswani", "N. Shazeer", "Ł. Kaiser", "I. Polosukhin"],
      2017, "NeurIPS"),
+    # BibTeX's "and others" as the ICML 2015 style prints it: "et al.", not an author
+    ("Parry, M., Dawid, A. P., Lauritzen, S., and Others. Proper local scoring rules. The "
+     "Annals of Statistics, 40(1):561–592, 2012.", "Proper local scoring rules",
+     ["M. Parry", "A. P. Dawid", "S. Lauritzen"], 2012, "The Annals of Statistics"),
     # IEEE as a converted page prints it: "et al. ," and the abbreviated NAACL
     ("L. Karlinsky et al. , “RepMet: Representative-based metric learning for "
      "classification and few-shot object detection,” in Proc. IEEE/CVF Conf. Comput. Vis. "

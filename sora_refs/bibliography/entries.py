@@ -38,7 +38,9 @@ _STOP = re.compile(r"\bet al\.?,?:?|(?<=\.):(?=\s+\S)|[.?!](?=\s+\S)"
 _VANCOUVER = re.compile(
     rf"^((?:(?:{_PARTICLE_RX}) )*[{_UP}][\w'’-]+(?: [\w'’-]+){{0,2}}) "
     rf"([{_UP}](?:-?[{_UP}]){{0,2}})\.?$")
-_ET_AL_END = re.compile(r",?\s*\bet al\.?\s*[,:]?$")  # "..., et al.", "et al. ,", "et al.:"
+# "..., et al.", "et al. ,", "et al.:", and BibTeX's "and others" as some styles print
+# it ("Lauritzen, S., and Others.", the diffusion paper's ICML 2015 list)
+_ET_AL_END = re.compile(r",?\s*(?:\bet al\.?|\band [Oo]thers\.?)\s*[,:]?$")
 _PIECES = re.compile(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
 _YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20[0-4]\d)(?![\d.]\d)")  # Langevin, 1908
 _NOT_YEAR = re.compile(r"https?://\S+|arXiv\s*:\s*\S+|abs/\S+|10\.\d{4,9}/\S+", re.I)
