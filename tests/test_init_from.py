@@ -254,6 +254,9 @@ def test_identifiers_in_a_citation(printed, arxiv, doi, url) -> None:
      "2004.", "IEEE Trans. Image Process."),
     ("Tim Salimans and David A Knowles. Fixed-form variational posterior approximation. "
      "Bayesian Analysis, 8(4), 2013.", "Bayesian Analysis"),
+    # Journals printed in capitals; LaTeX's closing quotes around a quotation.
+    ("Geoffrey E Hinton and Radford M Neal. The” wake-sleep” algorithm for unsupervised "
+     "neural networks. SCIENCE, pages 1158–1158, 1995.", "Science"),
     # Volumes of proceedings, pages and reports are not a journal's.
     ("A. Author. A title here. In Intl. Workshop on Things, volume 2, pages 1-9, 2001.", ""),
     ("L. Devroye. Sample-based generation. In Proceedings of the 18th conference on "
@@ -280,6 +283,18 @@ def test_identifiers_in_a_citation(printed, arxiv, doi, url) -> None:
 ])
 def test_the_venue_is_what_follows_the_title(printed: str, venue: str) -> None:
     assert parse_entry(1, "1", printed).venue == venue
+
+
+@pytest.mark.parametrize("printed,title", [
+    # LaTeX sets BibTeX's straight quotes as two closing ones (the VAE paper's list)
+    ("G. Hinton and R. Neal. The” wake-sleep” algorithm for unsupervised neural networks. "
+     "Science, 1995.", "The “wake-sleep” algorithm for unsupervised neural networks"),
+    # a real quotation, and a closing quote with no partner, stay as printed
+    ("A. Writer. Say “hello” to the world. Nature, 2014.", "Say “hello” to the world"),
+    ("A. Writer. The 1960s” boom in research. Nature, 2014.", "The 1960s” boom in research"),
+])
+def test_latex_closing_quote_pairs_are_read_as_quotations(printed: str, title: str) -> None:
+    assert parse_entry(1, "1", printed).title == title
 
 
 _MEETING_WORDS = ("conf", "workshop", "symposium", "meeting", "congress", "lecture", "pages",

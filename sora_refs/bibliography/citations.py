@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sora_refs.bibliography.documents import Document
-from sora_refs.bibliography.entries import title_and_authors, year_of
+from sora_refs.bibliography.entries import requoted, title_and_authors, year_of
 from sora_refs.readinglist.venues import journal_printed, named_in
 from sora_refs.text import ARXIV_ID, arxiv_base, compact
 
@@ -146,7 +146,8 @@ def parse_entry(number: int, label: str, printed: str) -> Citation:
     c.urls = list(dict.fromkeys(u.rstrip(".,;") for u in _URL.findall(text)))
     c.year = year_of(text)
     c.title, c.authors = title_and_authors(text)
-    c.venue = venue_printed(text, c.title, c.urls)
+    c.venue = venue_printed(text, c.title, c.urls)  # what follows the title as printed
+    c.title = requoted(c.title)
     return c
 
 

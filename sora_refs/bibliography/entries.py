@@ -243,6 +243,17 @@ def year_of(text: str) -> int | None:
     return int(years[-1]) if years else None
 
 
+# LaTeX sets a BibTeX title's straight quotes (title = {The "wake-sleep" algorithm}) as
+# two closing ones: 'The” wake-sleep” algorithm' (the VAE paper's list). Such a pair is
+# the quotation it was.
+_LATEX_QUOTES = re.compile(r"(?<=\w)”\s+([^“”\s][^“”]{0,80}?)”")
+
+
+def requoted(title: str) -> str:
+    """A title with LaTeX's two closing quotes read as the quotation they were."""
+    return _LATEX_QUOTES.sub(r" “\1”", title)
+
+
 def title_and_authors(text: str) -> tuple[str, list[str]]:
     """(title, authors) of one printed reference; an empty title when none reads."""
     if "\u2016" in text:  # .bbl/.bib parts: authors ‖ title ‖ venue ‖ year

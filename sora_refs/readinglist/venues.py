@@ -100,12 +100,12 @@ VENUES: tuple[Venue, ...] = (
           r"transactions on machine learning research|\btmlr\b"),
     Venue("Neural Computation", "Neural Computation", "journal",
           r"\bneural comput(ation\b|\.)"),
-    # The journals by their name alone, as printed ("Nature 521, 436-444 (2015)"), not
-    # the word in other names: "the nature of", "Nature Communications", "Computer
-    # Science".
-    Venue("Nature", "Nature", "journal", r"(?-i:\bNature\b)(?!\s+(?-i:[A-Z]))"),
-    Venue("Science", "Science", "journal",
-          r"(?<![Cc]omputer\s)(?<![Dd]ata\s)(?-i:\bScience\b)(?!\s+(?-i:[A-Z]))"),
+    # The journals by their name alone, as printed ("Nature 521, 436-444 (2015)", some
+    # styles in capitals: "SCIENCE, pages 1158"), not the word in other names: "the
+    # nature of", "Nature Communications", "Computer Science".
+    Venue("Nature", "Nature", "journal", r"(?-i:\b(?:Nature|NATURE)\b)(?!\s+(?-i:[A-Z]))"),
+    Venue("Science", "Science", "journal", r"(?<![Cc]omputer\s)(?<![Dd]ata\s)"
+          r"(?-i:\b(?:Science|SCIENCE)\b)(?!\s+(?-i:[A-Z]))"),
 )
 
 
