@@ -262,6 +262,42 @@ def test_an_aistats_and_an_abbreviated_cvpr_citation_find_their_copies(runner,
         cvf_host.stop()
 
 
+@pytest.mark.parametrize("pdf", [
+    "https://attacker.example/v9/glorot10a.pdf", "http://169.254.169.254/latest/x.pdf",
+    "file:///etc/passwd", "javascript:alert(1)", "https://proceedings.mlr.press.evil.org/a.pdf"])
+def test_an_index_is_believed_about_its_own_site_only(runner, tmp_path, pdf: str) -> None:
+    """A PDF an index links off its venue's site is no venue copy, whoever served the
+    page (a mirror, a cache, a hijacked host): the citation keeps arXiv's and its own
+    URLs, and a page that lists nothing else is unavailable, not a list of nothing."""
+    from types import SimpleNamespace
+
+    from tests.httpserver import Host
+    from tests.venue_standins import pmlr_citeproc
+
+    glorot = SimpleNamespace(title="Understanding the difficulty of training deep "
+                                   "feedforward neural networks",
+                             authors=("Xavier Glorot", "Yoshua Bengio"))
+    other = SimpleNamespace(title="Another paper of the volume", authors=("Ann Other",))
+    ok = "https://raw.githubusercontent.com/mlresearch/v9/main/assets/o/o.pdf"
+    host = Host("proceedings.mlr.press")
+    try:
+        host.add("/v9/assets/bib/citeproc.yaml",
+                 pmlr_citeproc([(glorot, pdf), (other, ok)], 9), content_type="text/yaml")
+        src = tmp_path / "refs.txt"
+        src.write_text("References\n[1] Xavier Glorot and Yoshua Bengio. Understanding the "
+                       "difficulty of training deep feedforward neural networks. In AISTATS, "
+                       "2010.\n[2] Ann Other. Another paper of the volume. In AISTATS, "
+                       "2010.\n", encoding="utf-8")
+        out = tmp_path / "new.yaml"
+        result = _init_offline(runner, src, out, host)
+        made = load_manifest(out)
+        assert made.find("1").urls == (), result.output
+        assert made.find("2").urls == (ok,)  # a host the source names: PMLR's GitHub
+        assert pdf not in out.read_text(encoding="utf-8")
+    finally:
+        host.stop()
+
+
 def test_a_corl_citation_by_either_year_and_an_mlsys_one_find_their_copies(runner,
                                                                           tmp_path) -> None:
     """CoRL 2022 is PMLR's volume 205 of 2023: cited by its meeting's year it is found in

@@ -23,6 +23,7 @@ from sora_refs.bibliography.resolvers._html import Token, text_until, tokens
 from sora_refs.bibliography.resolvers.venues import Paper
 
 URL = "https://jmlr.org/papers/v{volume}/"
+PDF_HOSTS = ("www.jmlr.org",)  # the older volumes' absolute links
 _SECTION = re.compile(r"\s*\((?:special (?:topic|issue)|kernel machines|machine learning "
                       r"open source|mloss)[^)]*\)\s*$", re.IGNORECASE)
 _AND = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")

@@ -44,6 +44,10 @@ PUBLISHED: dict[str, dict[int, int]] = {
 }
 
 
+# Newer volumes' PDFs are in their GitHub repositories, as their indexes link them.
+PDF_HOSTS = ("raw.githubusercontent.com",)
+
+
 def index_urls(venue: str, year: int) -> list[str]:
     """The volume of the venue's meeting that year, and the one published that year."""
     volumes = VOLUMES.get(venue, {})

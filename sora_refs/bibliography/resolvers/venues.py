@@ -22,7 +22,10 @@ with each ECCV and is refreshed after a week). Every answer is one of:
   papers. A host found unavailable is not asked again in the run, and is named in the
   report with what it answered.
 
-Nothing is guessed: a hash, file name or volume is only ever taken from an index.
+Nothing is guessed: a hash, file name or volume is only ever taken from an index. And
+an index is believed about its own site only: a PDF it links elsewhere (another host, a
+``file:`` or ``javascript:`` link) is no venue copy, whoever served the page. A source
+whose PDFs live on another host says so in ``PDF_HOSTS`` (PMLR's on GitHub).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sora_refs.bibliography.resolvers.asking import Asker, Unavailable, host_of
 from sora_refs.net.mirrors import Mirror
@@ -151,7 +155,7 @@ class VenueFinder:
         refresh = REFRESH.get(module.__name__.rsplit(".", 1)[-1])
         stale: list[Paper] | None = None
         try:
-            stale = module.parse(slot.read_bytes(), url, year)
+            stale = _papers(module, slot.read_bytes(), url, year)
             if refresh is None or time.time() - slot.stat().st_mtime < refresh:
                 self.asker.cached += 1
                 return stale
@@ -174,7 +178,7 @@ class VenueFinder:
         if body is None:
             return None  # no such index (a year not published yet): a miss
         try:
-            papers = module.parse(body, url, year)
+            papers = _papers(module, body, url, year)
             if not papers:
                 raise Unavailable("answered a page that lists no papers (a block page, or "
                                   "a new layout sora-refs cannot read yet)")
@@ -185,6 +189,17 @@ class VenueFinder:
 
     def close(self) -> None:
         self.asker.close()
+
+
+def _papers(module: Any, body: bytes, url: str, year: int) -> list[Paper]:
+    """The papers an index page lists whose PDF is on the venue's own site."""
+    sites = {host_of(url), *getattr(module, "PDF_HOSTS", ())}
+    return [p for p in module.parse(body, url, year) if on_site(p.pdf, sites)]
+
+
+def on_site(pdf: str, sites: set[str]) -> bool:
+    parts = urlsplit(pdf)
+    return parts.scheme in ("https", "http") and (parts.hostname or "") in sites
 
 
 def match(index: Sequence[Paper], title: str, author: str, venue: str, year: int) -> Copy:
