@@ -264,7 +264,8 @@ def test_an_aistats_and_an_abbreviated_cvpr_citation_find_their_copies(runner,
 
 @pytest.mark.parametrize("pdf", [
     "https://attacker.example/v9/glorot10a.pdf", "http://169.254.169.254/latest/x.pdf",
-    "file:///etc/passwd", "javascript:alert(1)", "https://proceedings.mlr.press.evil.org/a.pdf"])
+    "file:///etc/passwd", "javascript:alert(1)", "https://proceedings.mlr.press.evil.org/a.pdf",
+    "https://raw.githubusercontent.com/someone/v9/main/glorot10a.pdf"])
 def test_an_index_is_believed_about_its_own_site_only(runner, tmp_path, pdf: str) -> None:
     """A PDF an index links off its venue's site is no venue copy, whoever served the
     page (a mirror, a cache, a hijacked host): the citation keeps arXiv's and its own
@@ -292,7 +293,7 @@ def test_an_index_is_believed_about_its_own_site_only(runner, tmp_path, pdf: str
         result = _init_offline(runner, src, out, host)
         made = load_manifest(out)
         assert made.find("1").urls == (), result.output
-        assert made.find("2").urls == (ok,)  # a host the source names: PMLR's GitHub
+        assert made.find("2").urls == (ok,)  # where the source's files are: PMLR's GitHub
         assert pdf not in out.read_text(encoding="utf-8")
     finally:
         host.stop()

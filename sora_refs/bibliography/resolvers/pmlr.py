@@ -45,7 +45,7 @@ PUBLISHED: dict[str, dict[int, int]] = {
 
 
 # Newer volumes' PDFs are in their GitHub repositories, as their indexes link them.
-PDF_HOSTS = ("raw.githubusercontent.com",)
+PDF_HOSTS = ("raw.githubusercontent.com/mlresearch/",)
 
 
 def index_urls(venue: str, year: int) -> list[str]:

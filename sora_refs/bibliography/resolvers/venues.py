@@ -198,8 +198,14 @@ def _papers(module: Any, body: bytes, url: str, year: int) -> list[Paper]:
 
 
 def on_site(pdf: str, sites: set[str]) -> bool:
+    """Whether ``pdf`` is on one of ``sites``: a host, or a host and the path its
+    venue's files are under ('raw.githubusercontent.com/mlresearch/')."""
     parts = urlsplit(pdf)
-    return parts.scheme in ("https", "http") and (parts.hostname or "") in sites
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return False
+    where = parts.hostname + parts.path
+    return any(where.startswith(site) if "/" in site else parts.hostname == site
+               for site in sites)
 
 
 def match(index: Sequence[Paper], title: str, author: str, venue: str, year: int) -> Copy:
