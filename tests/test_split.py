@@ -174,6 +174,63 @@ def test_a_disk_error_while_joining(web, tmp_path, small_manifest, monkeypatch, 
     assert _hidden(tmp_path / "lib") == []
 
 
+def test_a_helper_whose_cancellation_is_lost_leaves_no_segment(web, tmp_path,
+                                                                 small_manifest, monkeypatch):
+    """A download that gives its helpers up cancels them, but a cancellation can be
+    lost: anyio swallows one that lands while httpcore connects (agronholm/anyio#1214),
+    and the request then returns as if nothing happened. CI saw such a helper finish
+    and leave its segment after its download had resumed over one connection. Here
+    the third helper fails at once, its download gives the first two up while their
+    requests are still out, and those requests then return: a helper given up never
+    keeps its file, whatever its task was told."""
+    from sora_refs.net import split
+
+    m, body, host = _setup(web, small_manifest, faults=["", "ignore-range"],
+                           bandwidth=500_000)
+    calls: list[int] = []
+    real_init, real_abandon = split.Splitter.__init__, split.Splitter.abandon
+
+    class Late:  # the first two helpers' requests come back a second late
+        def __init__(self, client) -> None:
+            self._client = client
+
+        def __getattr__(self, name: str):
+            return getattr(self._client, name)
+
+        async def send(self, request, **kw):
+            calls.append(1)
+            if len(calls) <= 2:
+                await asyncio.sleep(1.0)
+            return await self._client.send(request, **kw)
+
+    def init(self, client, *args, **kw) -> None:
+        real_init(self, Late(client), *args, **kw)
+
+    def abandon(self, rng) -> None:
+        def lose(r) -> None:  # their tasks never hear of the cancellation
+            for h in r.helpers if r is not None else ():
+                lose(h.rng)
+                h.task = None
+        lose(rng)
+        real_abandon(self, rng)
+
+    monkeypatch.setattr(split.Splitter, "__init__", init)
+    monkeypatch.setattr(split.Splitter, "abandon", abandon)
+    final, job = _fetch(m, tmp_path / "lib", web, split_min=SPLIT, per_host=4)
+
+    async def run_and_let_the_lost_finish():
+        (outcome,) = await job
+        await asyncio.sleep(2.5)  # the late helpers' ranges arrive meanwhile
+        return outcome
+
+    outcome = asyncio.run(run_and_let_the_lost_finish())
+    assert outcome.status in ("downloaded", "resumed"), outcome.error
+    assert final.read_bytes() == body
+    ranges = [r.headers.get("range", "") for r in host.requests_for("/alpha.pdf")]
+    assert len(calls) >= 3 and sum(not r.endswith("-") for r in ranges if r) >= 3, ranges
+    assert _hidden(tmp_path / "lib") == []
+
+
 def test_no_split_on_the_command_line(runner, web, tmp_path, small_manifest):
     from sora_refs.cli import app
 

@@ -95,6 +95,10 @@ class Helper:
     path: Path
     task: asyncio.Task[None] | None = None
     started: bool = False
+    # Set when its download gives it up. Cancelling its task is not enough: a
+    # cancellation can arrive while httpcore closes a response in a shielded scope,
+    # where it is lost, and the helper would then write a segment nobody joins.
+    abandoned: bool = False
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:
@@ -200,6 +204,7 @@ class Splitter:
                     helper.started = True
                     helper.rng.gate.conns.promised -= 1
                     self.jobs.promised -= 1
+            helper.abandoned = True
             with contextlib.suppress(OSError):
                 helper.path.unlink(missing_ok=True)
         rng.helpers.clear()
@@ -212,9 +217,11 @@ class Splitter:
         self.jobs.promised -= 1
         try:
             try:
-                await self._fetch_range(rng, helper.path)
+                await self._fetch_range(helper)
             finally:
                 self.lend()
+            if helper.abandoned:  # given up while it fetched: its file is not wanted
+                raise HelperFailed("abandoned")
             if rng.helpers:
                 with parts.open_segment(helper.path, append=True) as fh:
                     await self.join(rng, fh, None, 0)
@@ -224,7 +231,8 @@ class Splitter:
                 helper.path.unlink(missing_ok=True)
             raise
 
-    async def _fetch_range(self, rng: Span, path: Path) -> None:
+    async def _fetch_range(self, helper: Helper) -> None:
+        rng, path = helper.rng, helper.path
         headers = {"Range": f"bytes={rng.pos}-{rng.end - 1}",
                    "If-Range": rng.validator.encode("latin-1")}
         loop = asyncio.get_running_loop()
@@ -238,6 +246,8 @@ class Splitter:
             if decision.action is not Action.RESUME or decision.total != rng.total:
                 raise HelperFailed(f"{rng.gate.host} answered HTTP {response.status_code} to "
                                    f"a byte range ({decision.reason or 'another file size'})")
+            if helper.abandoned:  # no await since the check: the file is never orphaned
+                raise HelperFailed("abandoned")
             self.watch(rng)
             guard = self._guard()
             try:
@@ -250,7 +260,7 @@ class Splitter:
                             await out.write(piece)
                             rng.pos += len(piece)
                             rng.sink(len(piece), None, 0)
-                            if rng.pos >= rng.end:
+                            if rng.pos >= rng.end or helper.abandoned:
                                 break
                         await out.flush()
                     finally:
