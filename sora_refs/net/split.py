@@ -95,9 +95,9 @@ class Helper:
     path: Path
     task: asyncio.Task[None] | None = None
     started: bool = False
-    # Set when its download gives it up. Cancelling its task is not enough: a
-    # cancellation can arrive while httpcore closes a response in a shielded scope,
-    # where it is lost, and the helper would then write a segment nobody joins.
+    # Set when its download gives it up. Cancelling its task is not enough: anyio can
+    # swallow a cancellation that lands while httpcore connects (agronholm/anyio#1214),
+    # and the helper would then fetch its range into a segment nobody joins.
     abandoned: bool = False
 
 
