@@ -202,6 +202,11 @@ def test_a_near_miss_another_author_or_two_papers_are_never_taken() -> None:
     ("In Conf. Robot Learn., 2021", "CoRL"),
     ("Proceedings of Machine Learning and Systems, 5, 2023", "MLSys"), ("In SysML, 2019",
                                                                        "MLSys"),
+    # PMLR's meetings the table does not name are the series' ('L4DC' is not a venue
+    # of the table); the ones it names stay theirs.
+    ("In Proceedings of the 5th Annual Learning for Dynamics and Control Conference, "
+     "volume 211 of Proceedings of Machine Learning Research, 2023", "PMLR"),
+    ("International conference on machine learning. PMLR, 2020", "ICML"),
     # Journals have no index, JMLR aside: named, but not looked up.
     ("Int. J. Comput. Vis., vol. 115, 2015", None), ("JMLR, 2020.", "JMLR"),
     ("The Journal of Machine Learning Research, 15(1):1929-1958", "JMLR"),
@@ -355,6 +360,45 @@ def test_a_corl_citation_by_either_year_and_an_mlsys_one_find_their_copies(runne
         mlsys_host.stop()
 
 
+def test_a_pmlr_volume_a_citation_prints_is_read_whatever_its_meeting(runner,
+                                                                      tmp_path) -> None:
+    """L4DC is no venue of the table, but its citation names PMLR's volume 211: that
+    volume is asked, once for both of its citations, and the paper found there."""
+    from types import SimpleNamespace
+
+    from tests.httpserver import Host
+    from tests.venue_standins import pmlr_citeproc
+
+    paper = SimpleNamespace(title="Learning to control with a physics prior",
+                            authors=("Ada Lovelace", "Alan Turing"))
+    other = SimpleNamespace(title="Safe exploration for linear systems",
+                            authors=("Grace Hopper",))
+    pdf = "https://proceedings.mlr.press/v211/lovelace23a/lovelace23a.pdf"
+    host = Host("proceedings.mlr.press")
+    try:
+        host.add("/v211/assets/bib/citeproc.yaml", pmlr_citeproc(
+            [(paper, pdf), (other, "https://proceedings.mlr.press/v211/h/h.pdf")], 211),
+            content_type="text/yaml")
+        src = tmp_path / "refs.txt"
+        src.write_text(
+            "References\n[1] Ada Lovelace and Alan Turing. Learning to control with a "
+            "physics prior. In Proceedings of the 5th Annual Learning for Dynamics and "
+            "Control Conference, volume 211 of Proceedings of Machine Learning Research, "
+            "pages 1-12. PMLR, 2023.\n[2] Grace Hopper. Safe exploration for linear systems. "
+            "In L4DC, PMLR 211:13-25, 2023.\n[3] Ann Other. A paper of no volume. In "
+            "Proceedings of Machine Learning Research, 2023.\n", encoding="utf-8")
+        out = tmp_path / "new.yaml"
+        result = _init_offline(runner, src, out, host)
+        made = load_manifest(out)
+        assert [r.venue for r in made.references] == ["PMLR"] * 3, result.output
+        assert made.find("1").urls[0] == pdf
+        assert made.find("2").urls[0] == "https://proceedings.mlr.press/v211/h/h.pdf"
+        assert made.find("3").urls == ()
+        assert len(host.log) == 1
+    finally:
+        host.stop()
+
+
 def test_index_urls_follow_each_sites_rule() -> None:
     from sora_refs.bibliography.resolvers.venues import index_urls
 
@@ -377,13 +421,29 @@ def test_index_urls_follow_each_sites_rule() -> None:
     assert ecva.index_url("ECCV", 2022) == "https://www.ecva.net/papers.php"
     assert index_urls("NAACL", 2019) == ("https://aclanthology.org/events/naacl-2019/",)
     assert index_urls("EMNLP", 2009) == ("https://aclanthology.org/events/emnlp-2009/",)
-    corl = "https://proceedings.mlr.press/v{}/assets/bib/citeproc.yaml".format
-    assert index_urls("CoRL", 2023) == (corl(229), corl(205))  # 2023's, and 2022's
-    assert index_urls("CoRL", 2017) == (corl(78),)
-    assert index_urls("CoRL", 2025) == (corl(270),)  # CoRL 2024, dated 2025
+    pmlr_v = "https://proceedings.mlr.press/v{}/assets/bib/citeproc.yaml".format
+    assert index_urls("CoRL", 2023) == (pmlr_v(229), pmlr_v(205))  # 2023's, and 2022's
+    assert index_urls("CoRL", 2017) == (pmlr_v(78),)
+    assert index_urls("CoRL", 2025) == (pmlr_v(270),)  # CoRL 2024, dated 2025
     assert index_urls("CoRL", 2016) == ()
     assert index_urls("MLSys", 2023) == ("https://proceedings.mlsys.org/paper_files/paper/2023",)
     assert index_urls("MLSys", 2018) == ()
+    # The volume a citation prints is asked first: JMLR's own numbers, any PMLR volume.
+    jm = "https://jmlr.org/papers/v{}/".format
+    assert index_urls("JMLR", 2010, "Duchi. Adaptive subgradient methods. Journal of "
+                      "Machine Learning Research, 12:2121– 2159, 2010.") == (jm(12), jm(11))
+    assert index_urls("JMLR", 2014, "JMLR, 15(1):1929–1958, 2014") == (jm(15),)
+    assert index_urls("JMLR", 2011, "Journal of Machine Learning Research, 2011.") == (jm(12),)
+    assert index_urls("JMLR", 2005, "J. Mach. Learn. Res. 40:1-9, 2005") == (jm(6),)  # no v40
+    assert index_urls("ICML", 2020, "In ICML, volume 119 of Proceedings of Machine Learning "
+                      "Research, pages 1691–1703, 2020") == (pmlr_v(119),)
+    assert index_urls("PMLR", 2023, "In L4DC, volume 211 of Proceedings of Machine "
+                      "Learning Research, 2023") == (pmlr_v(211),)
+    assert index_urls("PMLR", 2023, "In L4DC, PMLR 211:1-12, 2023") == (pmlr_v(211),)
+    assert index_urls("AISTATS", 2010, "In AISTATS, JMLR W&CP 9, 2010") == (pmlr_v(9),)
+    assert index_urls("PMLR", 2023, "https://proceedings.mlr.press/v211/x23a.html") == (
+        pmlr_v(211),)
+    assert index_urls("PMLR", 2023, "Proceedings of Machine Learning Research, 2023") == ()
 
 
 def test_a_broken_pmlr_index_is_unavailable_not_empty() -> None:
@@ -599,7 +659,7 @@ def test_a_stale_ecva_page_still_serves_when_its_host_is_down(tmp_path, real_man
     try:
         up = parse_mirrors([f"https://www.ecva.net={v.host('https://www.ecva.net').url}"])
         wanted = [(9, "NÜWA: Visual Synthesis Pre-training for Neural visUal World creAtion",
-                   "Chenfei Wu", 2022, "ECCV")]
+                   "Chenfei Wu", 2022, "ECCV", "")]
         first = VenueFinder(up, cache=tmp_path)
         assert first.find(wanted)[9].state == "found"
         for slot in tmp_path.iterdir():  # eight days old: due a refresh
@@ -639,10 +699,10 @@ def test_cvpr_2020_is_read_from_its_three_day_pages(tmp_path) -> None:
                  content_type="text/html")
     mirrors = parse_mirrors([f"https://openaccess.thecvf.com={host.url}"])
     wanted = [(1, "Unsupervised learning of probably symmetric deformable 3D objects from "
-                  "images in the wild", "Shangzhe Wu", 2020, "CVPR"),
+                  "images in the wild", "Shangzhe Wu", 2020, "CVPR", ""),
               (2, "Momentum contrast for unsupervised visual representation learning",
-               "Kaiming He", 2020, "CVPR"),
-              (3, "A paper CVPR 2020 never had", "Nobody", 2020, "CVPR")]
+               "Kaiming He", 2020, "CVPR", ""),
+              (3, "A paper CVPR 2020 never had", "Nobody", 2020, "CVPR", "")]
     try:
         finder = VenueFinder(mirrors, cache=tmp_path / "c1")
         copies = finder.find(wanted)
@@ -808,8 +868,9 @@ def test_a_jmlr_volume_page_reads_titles_authors_and_pdfs(volume: int) -> None:
 def test_real_pdfs_jmlr_citations_find_their_volumes_copies(runner, tmp_path) -> None:
     """VAE's and the diffusion paper's JMLR references, three of them on no preprint
     server, each in the volume of the year it prints, with the same title by another
-    first author in the next volume beside. Duchi et al., cited by the year of its COLT
-    version (2010), is in JMLR's 2011 volume: a miss, never another volume's copy."""
+    first author in the next volume beside. Duchi et al., cited as 2010, is in JMLR's
+    2011 volume, and found there because the citation prints it ('12:2121–2159'); the
+    NADE paper, cited as JMLR 2011 with no volume, is a miss, never another volume's."""
     from urllib.parse import urlsplit
 
     from sora_refs.bibliography.citations import extract, merge_duplicates
@@ -820,7 +881,7 @@ def test_real_pdfs_jmlr_citations_find_their_volumes_copies(runner, tmp_path) ->
 
     host = Host("jmlr.org")
     try:
-        for name, want in (("1312.6114.pdf", 2), ("1503.03585.pdf", 1)):
+        for name, want in (("1312.6114.pdf", 3), ("1503.03585.pdf", 1)):
             src = REAL_PDFS / name
             if not src.exists():
                 pytest.skip("../shared/realpdfs is absent")
@@ -835,6 +896,9 @@ def test_real_pdfs_jmlr_citations_find_their_volumes_copies(runner, tmp_path) ->
                 pid = f"{c.authors[0].split()[-1].lower()}{c.year % 100:02d}a"
                 if c.title.startswith(("Adaptive subgradient", "The neural autoregressive")):
                     volumes.setdefault(c.year - 1999 + 1, []).append((paper, pid, ""))
+                    if c.title.startswith("Adaptive subgradient"):  # its volume printed
+                        expected[c.title] = (f"https://jmlr.org/papers/volume{c.year - 1998}/"
+                                             f"{pid}/{pid}.pdf")
                     continue  # published in another volume than the year printed
                 volumes.setdefault(c.year - 1999, []).append((paper, pid, ""))
                 volumes.setdefault(c.year - 1999 + 1, []).append(

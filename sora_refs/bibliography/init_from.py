@@ -109,7 +109,7 @@ def run(source: str, title: str | None, mirrors: Sequence[Mirror], delay: float,
     finder = DoiFinder(mirrors, who, progress=progress)
     try:
         copies.update(venues.find([(c.number, c.title, c.authors[0] if c.authors else "",
-                                    c.year, c.venue) for c in cites]))
+                                    c.year, c.venue, c.text) for c in cites]))
         resolver.resolve(cites, found)
         finder.find(_unconfirmed(cites, found, copies), dois)
     except ApiError as exc:

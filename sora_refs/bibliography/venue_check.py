@@ -47,7 +47,7 @@ def _bare(url: str) -> str:
 
 def compare(refs: Sequence[Reference], finder: VenueFinder) -> list[VenueCheck]:
     """Each reference cited at a venue with an index, against that index."""
-    wanted = [(r.n, r.title, r.first_author, r.year, r.venue) for r in refs]
+    wanted = [(r.n, r.title, r.first_author, r.year, r.venue, r.cited or "") for r in refs]
     copies = finder.find(wanted)
     out = []
     for ref in refs:

@@ -88,6 +88,11 @@ VENUES: tuple[Venue, ...] = (
     Venue("MICCAI", "Proceedings of the International Conference on Medical Image "
           "Computing and Computer-Assisted Intervention", "conference",
           r"medical image computing and computer[- ]assisted intervention|\bmiccai\b"),
+    # The series itself, for the meetings the table does not name ('Proceedings of the
+    # 5th Annual Learning for Dynamics and Control Conference, volume 211 of Proceedings
+    # of Machine Learning Research'): after every conference PMLR publishes.
+    Venue("PMLR", "Proceedings of Machine Learning Research", "conference",
+          r"proceedings of machine learning research|\bpmlr\b|\bmlr\.press\b"),
     Venue("TPAMI", "IEEE Transactions on Pattern Analysis and Machine Intelligence",
           "journal",
           r"pattern analysis and machine intelligence|pattern anal\.? mach\.? intell|"

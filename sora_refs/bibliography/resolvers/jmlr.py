@@ -9,9 +9,9 @@ or to the site; the PDF is always the entry's own ``pdf`` link, read against the
 URL. A special-topic note after a title ("(Special Topic on ...)", "(Kernel Machines
 Section)") is not part of it.
 
-A journal's volume year can differ from the year a citation prints (a COLT paper cited
-by its conference year, its journal version a year later): only the cited year's
-volume is asked, and a paper of another volume is never taken, as with every index.
+A journal's volume year can differ from the year a citation prints (Duchi et al.'s
+AdaGrad, cited as 2010, is in volume 12 of 2011): the volume the citation prints is
+asked first, then the cited year's; a paper of a volume neither names is never taken.
 """
 
 from __future__ import annotations
@@ -29,8 +29,23 @@ _SECTION = re.compile(r"\s*\((?:special (?:topic|issue)|kernel machines|machine 
 _AND = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 
 
+# The volume a citation prints: 'Journal of Machine Learning Research, 12:2121–2159',
+# 'JMLR, 15(1):1929-1958', 'J. Mach. Learn. Res. 21(140)', or its jmlr.org URL.
+_PRINTED = re.compile(r"(?:machine\s*learning\s*research|j\.?\s*mach\.?\s*learn\.?\s*res\.?|"
+                      r"\bjmlr\b)\W{0,3}(?:vol(?:ume)?\.?\s*)?(\d{1,2})\s*(?:\(\d{1,3}\))?\s*[:,]|"
+                      r"jmlr\.org/papers/v(?:olume)?(\d{1,2})/", re.IGNORECASE)
+
+
 def index_url(venue: str, year: int) -> str | None:
     return URL.format(volume=year - 1999) if year >= 2000 else None
+
+
+def printed_urls(venue: str, year: int, cited: str) -> list[str]:
+    """The volume the citation prints (Duchi et al. cited as '12:2121–2159, 2010' are in
+    volume 12, of 2011), if it is one JMLR had by then."""
+    m = _PRINTED.search(cited)
+    volume = int(m[1] or m[2]) if m else 0
+    return [URL.format(volume=volume)] if 1 <= volume <= year - 1999 + 1 else []
 
 
 def parse(body: bytes, url: str, year: int) -> list[Paper]:

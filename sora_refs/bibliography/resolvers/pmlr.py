@@ -1,6 +1,7 @@
-"""PMLR (proceedings.mlr.press): ICML, AISTATS, UAI, COLT, CoRL, one machine-readable
-index per volume, ``v{N}/assets/bib/citeproc.yaml`` (title, authors, ``PDF`` of every
-paper).
+"""PMLR (proceedings.mlr.press): ICML, AISTATS, UAI, COLT, CoRL, and any volume a
+citation names ('volume 211 of Proceedings of Machine Learning Research'), one
+machine-readable index per volume, ``v{N}/assets/bib/citeproc.yaml`` (title, authors,
+``PDF`` of every paper).
 
 Which volume holds a venue-year is a table (:data:`VOLUMES`, from PMLR's own
 ``proceedings.csv``; a new year is one entry). A CoRL volume comes out the year after
@@ -17,6 +18,7 @@ empty one.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sora_refs.bibliography.resolvers.venues import Paper, Unavailable
@@ -55,6 +57,22 @@ def index_urls(venue: str, year: int) -> list[str]:
     meant = [volumes[year]] if year in volumes else []
     meant += [v for v in volumes.values() if dated.get(v) == year and v not in meant]
     return [f"{BASE}/v{v}/assets/bib/citeproc.yaml" for v in meant]
+
+
+# The volume a citation prints: 'volume 119 of Proceedings of Machine Learning
+# Research', 'PMLR 139:1234', 'JMLR W&CP 28', or a proceedings.mlr.press/v{N}/ URL.
+_PRINTED = re.compile(
+    r"volume\s+(\d{1,3})\s+of\s+(?:the\s+)?(?:proceedings\s+of\s+machine\s+learning\s+"
+    r"research|pmlr|jmlr)|\bpmlr\s*,?\s*(?:vol(?:ume)?\.?\s*)?(\d{1,3})\s*:|"
+    r"\bjmlr\s+w\s*&\s*cp\s*,?\s*(?:vol(?:ume)?\.?\s*)?(\d{1,3})\b|"
+    r"mlr\.press/v(\d{1,3})/", re.IGNORECASE)
+
+
+def printed_urls(venue: str, year: int, cited: str) -> list[str]:
+    """The volume a citation names: any PMLR volume, of a venue in the table or not."""
+    m = _PRINTED.search(cited)
+    volume = next((int(g) for g in m.groups() if g), 0) if m else 0
+    return [f"{BASE}/v{volume}/assets/bib/citeproc.yaml"] if volume else []
 
 
 def index_url(venue: str, year: int) -> str | None:

@@ -68,7 +68,7 @@ class Copy:
 SOURCES = {"CVPR": "cvf", "ICCV": "cvf", "WACV": "cvf", "NeurIPS": "neurips", "ICLR": "neurips",
            "ICML": "pmlr", "AISTATS": "pmlr", "UAI": "pmlr", "COLT": "pmlr", "ECCV": "ecva",
            "ACL": "acl", "NAACL": "acl", "EMNLP": "acl", "EACL": "acl", "COLING": "acl",
-           "JMLR": "jmlr", "CoRL": "pmlr", "MLSys": "neurips"}
+           "JMLR": "jmlr", "CoRL": "pmlr", "MLSys": "neurips", "PMLR": "pmlr"}
 
 # Growing pages (ECVA's gains each ECCV, an ACL event page its workshops, a JMLR volume
 # its papers through its year and after); the others are kept for good.
@@ -88,13 +88,22 @@ def _module(venue: str) -> Any:
     return importlib.import_module(f"sora_refs.bibliography.resolvers.{SOURCES[venue]}")
 
 
-def index_urls(venue: str, year: int) -> tuple[str, ...]:
-    """Every page that lists ``venue``'s papers of ``year`` (none: it has no open index)."""
+def index_urls(venue: str, year: int, cited: str = "") -> tuple[str, ...]:
+    """Every page that lists ``venue``'s papers of ``year`` (none: it has no open index).
+
+    A source may also read the volume a citation prints (``printed_urls``: JMLR's
+    '12:2121–2159', PMLR's 'volume 119 of Proceedings of Machine Learning Research'):
+    that volume is asked first, then the year's, for a journal's volume year can differ
+    from the year a citation prints."""
     module = _module(venue)
+    printed = list(module.printed_urls(venue, year, cited)) if (
+        cited and hasattr(module, "printed_urls")) else []
     if hasattr(module, "index_urls"):
-        return tuple(module.index_urls(venue, year))
-    url = module.index_url(venue, year)
-    return (url,) if url else ()
+        by_year = list(module.index_urls(venue, year))
+    else:
+        url = module.index_url(venue, year)
+        by_year = [url] if url else []
+    return tuple(dict.fromkeys(printed + by_year))
 
 
 class VenueFinder:
@@ -104,7 +113,7 @@ class VenueFinder:
                  client: object = None, progress: Callable[[str], None] | None = None) -> None:
         self.asker = Asker(mirrors, cache if cache is not None else cache_dir() / "venues",
                            client, progress)
-        self._indexes: dict[tuple[str, int], list[Paper] | Unavailable | None] = {}
+        self._indexes: dict[tuple[str, ...], list[Paper] | Unavailable | None] = {}
 
     @property
     def requests(self) -> dict[str, int]:
@@ -118,15 +127,16 @@ class VenueFinder:
     def unavailable(self) -> dict[str, str]:
         return self.asker.unavailable
 
-    def find(self, wanted: Sequence[tuple[int, str, str, int | None, str]]
+    def find(self, wanted: Sequence[tuple[int, str, str, int | None, str, str]]
              ) -> dict[int, Copy]:
-        """``wanted``: (number, title, first author, year, venue text) per citation."""
+        """``wanted``: (number, title, first author, year, venue, the citation as
+        printed, or "") per citation."""
         out: dict[int, Copy] = {}
-        for number, title, author, year, printed in wanted:
+        for number, title, author, year, printed, cited in wanted:
             venue = venue_of(printed)
             if venue is None or year is None or not title:
                 continue
-            index = self._index(venue, year)
+            index = self._index(venue, year, cited)
             if isinstance(index, Unavailable):
                 out[number] = Copy("unavailable", venue, detail=str(index))
             elif index is None:
@@ -135,20 +145,21 @@ class VenueFinder:
                 out[number] = match(index, title, author, venue, year)
         return out
 
-    def _index(self, venue: str, year: int) -> list[Paper] | Unavailable | None:
+    def _index(self, venue: str, year: int, cited: str = ""
+               ) -> list[Paper] | Unavailable | None:
         """Every paper of the venue-year, from all its pages (None: no index, or none of
         its pages exists); one unreadable page makes the whole index unavailable, for a
         paper missing from the pages read might be on that one."""
-        if (venue, year) not in self._indexes:
+        urls = index_urls(venue, year, cited)
+        if urls not in self._indexes:
             module = _module(venue)
             try:
-                pages = [self._read(module, url, year, venue)
-                         for url in index_urls(venue, year)]
+                pages = [self._read(module, url, year, venue) for url in urls]
                 read = [p for p in pages if p is not None]
-                self._indexes[venue, year] = [x for p in read for x in p] if read else None
+                self._indexes[urls] = [x for p in read for x in p] if read else None
             except Unavailable as exc:
-                self._indexes[venue, year] = exc
-        return self._indexes[venue, year]
+                self._indexes[urls] = exc
+        return self._indexes[urls]
 
     def _read(self, module: Any, url: str, year: int, venue: str) -> list[Paper] | None:
         slot = self.asker.slot(url, ".index")
