@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sora_refs.bibliography.resolvers import cvf, ecva, neurips, pmlr
 from sora_refs.bibliography.resolvers.venues import Paper, index_urls, match, venue_of
@@ -302,6 +304,30 @@ def test_an_index_is_believed_about_its_own_site_only(runner, tmp_path, pdf: str
         assert pdf not in out.read_text(encoding="utf-8")
     finally:
         host.stop()
+
+
+@pytest.mark.parametrize(("pdf", "ok"), [
+    ("https://a.org/x.pdf", True), ("http://a.org/x.pdf", True), ("https://A.ORG/x.pdf", True),
+    ("https://a.org:8443/x.pdf", True), ("https://a.org@evil.com/x.pdf", False),
+    ("https://evil.com/a.org/x.pdf", False), ("https://evil.com/?a.org", False),
+    ("https://a.org.evil.com/x.pdf", False), ("https://a.org./x.pdf", False),
+    ("ftp://a.org/x.pdf", False), ("//a.org/x.pdf", False), ("a.org/x.pdf", False),
+    ("https://gh.io/lab/v1/x.pdf", True), ("https://gh.io/lab/../evil/x.pdf", False),
+    ("https://gh.io/lab/%2e%2e/evil/x.pdf", False), ("https://gh.io/evil/lab/x.pdf", False),
+    ("https://gh.io/labs/x.pdf", False)])
+def test_on_site_is_the_host_or_the_folder_a_source_names(pdf: str, ok: bool) -> None:
+    from sora_refs.bibliography.resolvers.venues import on_site
+
+    assert on_site(pdf, {"a.org", "gh.io/lab/"}) is ok
+
+
+@given(host=st.from_regex(r"[a-z0-9.-]{1,30}", fullmatch=True),
+       path=st.text(alphabet="abc./%2e", max_size=20))
+def test_on_site_never_admits_another_host(host: str, path: str) -> None:
+    from sora_refs.bibliography.resolvers.venues import on_site
+
+    if on_site(f"https://{host}/{path}", {"a.org", "gh.io/lab/"}):
+        assert host in ("a.org", "gh.io")
 
 
 def test_a_corl_citation_by_either_year_and_an_mlsys_one_find_their_copies(runner,

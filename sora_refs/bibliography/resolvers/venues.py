@@ -31,6 +31,7 @@ whose PDFs live on another host says so in ``PDF_HOSTS`` (PMLR's on GitHub).
 from __future__ import annotations
 
 import importlib
+import posixpath
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -214,7 +215,12 @@ def on_site(pdf: str, sites: set[str]) -> bool:
     parts = urlsplit(pdf)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return False
-    where = parts.hostname + parts.path
+    # As the request will name it: dot segments resolved ('/mlresearch/../x' is '/x'),
+    # and percent-encoded ones refused rather than guessed at.
+    path = posixpath.normpath(parts.path or "/")
+    if "%2e" in parts.path.lower():
+        return False
+    where = parts.hostname + path
     return any(where.startswith(site) if "/" in site else parts.hostname == site
                for site in sites)
 
