@@ -7,8 +7,8 @@ module has ``index_url(venue, year)`` (one URL holds every paper of a venue-year
 None), or ``index_urls`` where a venue-year is split over several pages (CVPR 2019 and
 2020, by day), and ``parse(body, url, year)`` (the papers, each with its title, authors
 and the PDF the index links); optionally ``printed_urls(venue, year, cited)``, the
-index of a volume the citation prints (JMLR, PMLR), and ``PDF_HOSTS``. Adding a venue is one entry here and, for a new kind of
-site, one module beside this one.
+index of a volume the citation prints (JMLR, PMLR), and ``PDF_HOSTS``. Adding a venue
+is one entry here and, for a new kind of site, one module beside this one.
 
 An index is asked once per run and shared by every citation of that venue-year, and
 cached: proceedings do not change, so a second run asks nothing (ECVA's one page grows
