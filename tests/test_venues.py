@@ -209,6 +209,7 @@ def test_a_near_miss_another_author_or_two_papers_are_never_taken() -> None:
     ("In Proceedings of the 5th Annual Learning for Dynamics and Control Conference, "
      "volume 211 of Proceedings of Machine Learning Research, 2023", "PMLR"),
     ("International conference on machine learning. PMLR, 2020", "ICML"),
+    ("In Proc. 37th Int. Conf. Machine Learning, PMLR 119:1691-1703, 2020", "ICML"),
     # Journals have no index, JMLR aside: named, but not looked up.
     ("Int. J. Comput. Vis., vol. 115, 2015", None), ("JMLR, 2020.", "JMLR"),
     ("The Journal of Machine Learning Research, 15(1):1929-1958", "JMLR"),

@@ -46,7 +46,7 @@ VENUES: tuple[Venue, ...] = (
           r"\bneurips\b|\bnips\b"),
     Venue("ICML", "Proceedings of the International Conference on Machine Learning",
           "conference",
-          r"international conference on machine learning|int\.? conf\.? (on )?mach\.? learn|"
+          r"international conference on machine learning|int\.? conf\.? (on )?mach(ine)?\.? learn|"
           r"\bicml\b"),
     Venue("ICLR", "International Conference on Learning Representations", "conference",
           r"conference on learning representations|conf\.? learn\.? represent|\biclr\b"),
