@@ -52,6 +52,15 @@ def _init_offline(runner, src: Path, out: Path, *hosts):
                                "--json", *mirrors])
 
 
+def _init_text(runner, tmp_path: Path, text: str, *hosts):
+    """:func:`_init_offline` on a plain reference list, into ``new.yaml``: the result
+    and the list it wrote."""
+    src = tmp_path / "refs.txt"
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "new.yaml"
+    return _init_offline(runner, src, out, *hosts), load_manifest(out)
+
+
 def test_the_sora_page_gets_every_venue_copy_refs_yaml_lists(runner, tmp_path, arxiv, venues,
                                                              real_manifest) -> None:
     started = time.monotonic()
@@ -247,17 +256,14 @@ def test_an_aistats_and_an_abbreviated_cvpr_citation_find_their_copies(runner,
         href = "/content_CVPR_2019/papers/Karras_A_Style-Based_CVPR_2019_paper.pdf"
         cvf_host.add("/CVPR2019", cvf_listing([(stylegan, href)], 2019),
                      content_type="text/html")
-        src = tmp_path / "refs.txt"
-        src.write_text(
-            "References\n"
+        result, made = _init_text(
+            runner, tmp_path, "References\n"
             "[1] Xavier Glorot and Yoshua Bengio. Understanding the difficulty of training "
             "deep feedforward neural networks. In AISTATS, 2010.\n"
             "[2] Tero Karras, Samuli Laine, and Timo Aila. A style-based generator "
             "architecture for generative adversarial networks. In IEEE Conf. Comput. Vis. "
-            "Pattern Recog., pages 4401-4410, 2019.\n", encoding="utf-8")
-        out = tmp_path / "new.yaml"
-        result = _init_offline(runner, src, out, pmlr_host, cvf_host)
-        made = load_manifest(out)
+            "Pattern Recog., pages 4401-4410, 2019.\n",
+            pmlr_host, cvf_host)
         assert made.find("1").urls[0] == pdf, result.output
         assert made.find("1").venue == "AISTATS"
         assert made.find("2").urls[0] == "https://openaccess.thecvf.com" + href
@@ -292,17 +298,14 @@ def test_an_index_is_believed_about_its_own_site_only(runner, tmp_path, pdf: str
     try:
         host.add("/v9/assets/bib/citeproc.yaml",
                  pmlr_citeproc([(glorot, pdf), (other, ok)], 9), content_type="text/yaml")
-        src = tmp_path / "refs.txt"
-        src.write_text("References\n[1] Xavier Glorot and Yoshua Bengio. Understanding the "
-                       "difficulty of training deep feedforward neural networks. In AISTATS, "
-                       "2010.\n[2] Ann Other. Another paper of the volume. In AISTATS, "
-                       "2010.\n", encoding="utf-8")
-        out = tmp_path / "new.yaml"
-        result = _init_offline(runner, src, out, host)
-        made = load_manifest(out)
+        result, made = _init_text(
+            runner, tmp_path, "References\n"
+            "[1] Xavier Glorot and Yoshua Bengio. Understanding the difficulty of training "
+            "deep feedforward neural networks. In AISTATS, 2010.\n"
+            "[2] Ann Other. Another paper of the volume. In AISTATS, 2010.\n", host)
         assert made.find("1").urls == (), result.output
         assert made.find("2").urls == (ok,)  # where the source's files are: PMLR's GitHub
-        assert pdf not in out.read_text(encoding="utf-8")
+        assert pdf not in (tmp_path / "new.yaml").read_text(encoding="utf-8")
     finally:
         host.stop()
 
@@ -358,9 +361,8 @@ def test_a_corl_citation_by_either_year_and_an_mlsys_one_find_their_copies(runne
         mlsys_host.add("/paper_files/paper/2020", neurips_index(
             [(fedprox, f"/paper_files/paper/2020/hash/{h}-Abstract.html")], 2020),
             content_type="text/html")
-        src = tmp_path / "refs.txt"
-        src.write_text(
-            "References\n"
+        result, made = _init_text(
+            runner, tmp_path, "References\n"
             "[1] Suraj Nair and Aravind Rajeswaran. R3M: A universal visual representation "
             "for robot manipulation. In Proceedings of The 6th Conference on Robot "
             "Learning, volume 205 of Proceedings of Machine Learning Research, pages "
@@ -369,10 +371,7 @@ def test_a_corl_citation_by_either_year_and_an_mlsys_one_find_their_copies(runne
             "robot manipulation. In CoRL, 2023.\n"
             "[3] Tian Li and Anit Kumar Sahu. Federated optimization in heterogeneous "
             "networks. Proceedings of Machine Learning and Systems, 2:429-450, 2020.\n",
-            encoding="utf-8")
-        out = tmp_path / "new.yaml"
-        result = _init_offline(runner, src, out, pmlr_host, mlsys_host)
-        made = load_manifest(out)
+            pmlr_host, mlsys_host)
         assert [r.venue for r in made.references] == ["CoRL", "CoRL", "MLSys"], result.output
         assert made.references[0].urls[0] == made.references[1].urls[0] == pdf
         assert made.references[2].urls[0] == (
@@ -406,17 +405,15 @@ def test_a_pmlr_volume_a_citation_prints_is_read_whatever_its_meeting(runner,
         host.add("/v211/assets/bib/citeproc.yaml", pmlr_citeproc(
             [(paper, pdf), (other, "https://proceedings.mlr.press/v211/h/h.pdf")], 211),
             content_type="text/yaml")
-        src = tmp_path / "refs.txt"
-        src.write_text(
-            "References\n[1] Ada Lovelace and Alan Turing. Learning to control with a "
-            "physics prior. In Proceedings of the 5th Annual Learning for Dynamics and "
-            "Control Conference, volume 211 of Proceedings of Machine Learning Research, "
-            "pages 1-12. PMLR, 2023.\n[2] Grace Hopper. Safe exploration for linear systems. "
-            "In L4DC, PMLR 211:13-25, 2023.\n[3] Ann Other. A paper of no volume. In "
-            "Proceedings of Machine Learning Research, 2023.\n", encoding="utf-8")
-        out = tmp_path / "new.yaml"
-        result = _init_offline(runner, src, out, host)
-        made = load_manifest(out)
+        result, made = _init_text(
+            runner, tmp_path, "References\n"
+            "[1] Ada Lovelace and Alan Turing. Learning to control with a physics prior. In "
+            "Proceedings of the 5th Annual Learning for Dynamics and Control Conference, "
+            "volume 211 of Proceedings of Machine Learning Research, pages 1-12. PMLR, 2023.\n"
+            "[2] Grace Hopper. Safe exploration for linear systems. In L4DC, PMLR "
+            "211:13-25, 2023.\n"
+            "[3] Ann Other. A paper of no volume. In Proceedings of Machine Learning "
+            "Research, 2023.\n", host)
         assert [r.venue for r in made.references] == ["PMLR"] * 3, result.output
         assert made.find("1").urls[0] == pdf
         assert made.find("2").urls[0] == "https://proceedings.mlr.press/v211/h/h.pdf"
@@ -442,9 +439,9 @@ def test_index_urls_follow_each_sites_rule() -> None:
         "https://proceedings.neurips.cc/paper_files/paper/2017"
     assert neurips.index_url("ICLR", 2025) == "https://proceedings.iclr.cc/paper_files/paper/2025"
     assert neurips.index_url("ICLR", 2021) is None  # OpenReview only
-    assert pmlr.index_url("ICML", 2020) == \
-        "https://proceedings.mlr.press/v119/assets/bib/citeproc.yaml"
-    assert pmlr.index_url("ICML", 1999) is None
+    assert pmlr.index_urls("ICML", 2020) == [
+        "https://proceedings.mlr.press/v119/assets/bib/citeproc.yaml"]
+    assert pmlr.index_urls("ICML", 1999) == []
     assert ecva.index_url("ECCV", 2022) == "https://www.ecva.net/papers.php"
     assert index_urls("NAACL", 2019) == ("https://aclanthology.org/events/naacl-2019/",)
     assert index_urls("EMNLP", 2009) == ("https://aclanthology.org/events/emnlp-2009/",)

@@ -75,10 +75,6 @@ def printed_urls(venue: str, year: int, cited: str) -> list[str]:
     return [f"{BASE}/v{volume}/assets/bib/citeproc.yaml"] if volume else []
 
 
-def index_url(venue: str, year: int) -> str | None:
-    urls = index_urls(venue, year)
-    return urls[0] if urls else None
-
 
 def parse(body: bytes, url: str, year: int) -> list[Paper]:
     import yaml
