@@ -11,6 +11,7 @@ runs; every ratio is computed from numbers measured in this same run.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import platform
 import shutil
@@ -334,6 +335,10 @@ def main() -> None:
         args.latency, args.bandwidth = 0.0, 1e9
         args.scale_sizes, args.fetch_scale = [50], 20
 
+    # Every module compiled, as `pip install` leaves them: where PYTHONDONTWRITEBYTECODE
+    # is set (as on some CI machines), each run measured would otherwise compile
+    # sora-refs from source, and the start-up figures would time the compiler.
+    compileall.compile_dir(ROOT / "sora_refs", quiet=1)
     rows: list[tuple[str, str, str]] = []
     sections = {"fetch": section_fetch, "eight": section_eight, "init": section_init,
                 "startup": section_startup,

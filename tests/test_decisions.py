@@ -183,22 +183,22 @@ def test_offline_is_all_hosts_unreachable_and_none_answering() -> None:
 
 def test_an_unexpected_error_fails_one_reference_not_the_run(web, tmp_path, small_manifest,
                                                              monkeypatch) -> None:
-    from sora_refs.library import fetch as fetch_mod
     from sora_refs.library.fetch import fetch, make_plans
     from sora_refs.net.download import Options
     from sora_refs.net.mirrors import parse_mirrors
+    from sora_refs.pdf import verify as verify_mod
     from sora_refs.readinglist.manifest import load_manifest
 
     m = load_manifest(small_manifest)
     web.serve_manifest(m)
-    real = fetch_mod.verify_file
+    real = verify_mod.verify_file
 
     def broken(path, ref):
         if ref.n == 2:
             raise ZeroDivisionError("a bug")
         return real(path, ref)
 
-    monkeypatch.setattr(fetch_mod, "verify_file", broken)
+    monkeypatch.setattr(verify_mod, "verify_file", broken)
     mirrors = parse_mirrors([a for a in web.mirror_args() if a != "--mirror"])
     dest = tmp_path / "lib"
     outcomes = asyncio.run(fetch(make_plans(m, m.references, dest, "cited"), dest,

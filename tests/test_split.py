@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from sora_refs.library.fetch import fetch, make_plans
@@ -311,3 +311,69 @@ def test_before_a_rate_is_known_the_size_alone_decides() -> None:
                0, 4_000_000, since=0.0, wait=0.08, first=0)
     assert rng.helper_share(0.0, SPLIT) == 2_000_000
     assert rng.helper_share(0.0, 2_000_001) == 0  # each piece must be worth a request
+
+
+@given(spans=st.lists(st.tuples(st.integers(1, 50_000_000), st.floats(1e5, 1e8)),
+                      max_size=8),
+       wait=st.floats(0.01, 2.0), rate=st.floats(1e5, 1e8), free=st.integers(1, 4),
+       placed=st.integers(0, 10_000_000), split_min=st.integers(0, 1 << 20))
+def test_the_tails_end_together_at_the_first_moment_all_bytes_can_be_in(
+        spans, wait, rate, free, placed, split_min) -> None:
+    """By the time found, every byte left has been received, and not a millisecond
+    before: connections on their own work all along give ``rate x t``; those that
+    came free in time for a share worth a request, ``rate x (t - wait)``; the rest
+    only their own bytes, as does an idle one never counted on."""
+    from sora_refs.net.split import finish_together
+
+    def received(t: float) -> float:
+        got = free * rate * (t - wait)
+        for left, r in spans:
+            if t <= left / r:
+                got += r * t
+            elif t < left / r + wait + max(wait, split_min / r):
+                got += left
+            else:
+                got += r * (t - wait)
+        return got
+
+    work = placed + sum(left for left, _ in spans)
+    t = finish_together(spans, wait, rate, free, placed, split_min)
+    if work == 0:
+        assert t == 0
+        return
+    assert received(t) >= work * (1 - 1e-9)
+    assert t < 1e-3 or received(t - 1e-3) < work
+    # More to receive never ends sooner.
+    assert finish_together(spans, wait, rate, free, placed + 1_000_000, split_min) >= t - 1e-6
+
+
+@given(left=st.integers(1_000_000, 200_000_000), rate=st.floats(1e5, 1e8),
+       wait=st.floats(0.01, 1.0))
+def test_one_tail_and_one_helper_end_as_the_two_party_split_does(left, rate, wait) -> None:
+    """What :meth:`Span.helper_share` alone would give, whenever helping pays at all
+    (the tail outlasts the helper's round trip)."""
+    from sora_refs.net.split import finish_together
+
+    assume(left / rate > 1.01 * wait)
+    t = finish_together([(left, rate)], wait, rate)
+    assert t == pytest.approx((left + wait * rate) / (2 * rate), rel=1e-6)
+
+
+def test_a_helper_takes_no_more_than_it_can_receive_before_the_others_finish() -> None:
+    """Three connections to come free one after another: the first takes only what
+    it can receive by the time all four can end together, not half the tail, so the
+    next ones take shares of their own instead of halving its (a round trip each)."""
+    from sora_refs.net.split import Span, finish_together
+
+    mb, wait = 1_000_000, 0.08
+    big = Span("u", None, "v", Path("p"), 31 * mb, lambda *a: None,  # type: ignore[arg-type]
+               8 * mb, 31 * mb, since=0.0, wait=wait, first=0)
+    now = 2.0  # 8 MB in 2 s: 4 MB/s, as the others
+    others = [(5 * mb, 4e6), (8 * mb, 4e6)]  # free in 1.25 s and in 2 s
+    t = finish_together([(23 * mb, 4e6), *others], wait, 4e6)
+    alone = big.helper_share(now, SPLIT)
+    share = big.helper_share(now, SPLIT, until=now + t)
+    assert 0 < share < alone
+    # The helper ends when everyone does, and so does the large file, roughly.
+    assert share / 4e6 + wait == pytest.approx(t, abs=1e-6)
+    assert (23 * mb - share) / 4e6 > t  # it keeps more: the next helpers take from it

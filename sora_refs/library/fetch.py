@@ -27,7 +27,6 @@ from sora_refs.net.download import Deferred, Engine, Options, pause
 from sora_refs.net.hosts import Hosts
 from sora_refs.net.mirrors import Mirror, host_of, is_arxiv, redact
 from sora_refs.net.parts import part_path, sidecar_path
-from sora_refs.pdf.verify import sha256_file, verify_file
 from sora_refs.readinglist.manifest import Manifest, Reference
 from sora_refs.safefile import set_aside
 
@@ -87,17 +86,10 @@ class Events(Protocol):
 
 
 class NoEvents:
-    def start(self, ref: Reference, url: str) -> None:
-        pass
-
-    def waiting(self, ref: Reference, seconds: float, why: str) -> None:
-        pass
-
-    def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None:
-        pass
-
-    def finish(self, outcome: Outcome) -> None:
-        pass
+    def start(self, ref: Reference, url: str) -> None: ...
+    def waiting(self, ref: Reference, seconds: float, why: str) -> None: ...
+    def advance(self, ref: Reference, new_bytes: int, total: int | None, offset: int) -> None: ...
+    def finish(self, outcome: Outcome) -> None: ...
 
 
 @dataclass
@@ -146,6 +138,8 @@ def trusted(plan: Plan, lock: LockFile, deep: bool) -> Outcome | None:
     if entry is None or not lock.trusts(plan.ref.key, plan.final):
         return None
     if deep:
+        from sora_refs.pdf.verify import sha256_file, verify_file
+
         try:
             if sha256_file(plan.final) != entry.sha256:
                 return None
@@ -308,6 +302,8 @@ class Fetcher:
         """
         if plan.final.is_symlink() or not plan.final.is_file():
             return None
+        from sora_refs.pdf.verify import sha256_file, verify_file
+
         try:
             verified = await asyncio.to_thread(verify_file, plan.final, plan.ref)
             digest = await asyncio.to_thread(sha256_file, plan.final)
@@ -332,6 +328,8 @@ class Fetcher:
 
         self.events.start(plan.ref, url)  # the host the URL names, not its --mirror
         got = await self.engine.download(url, plan.final, sink, deferrable, waiter)
+        from sora_refs.pdf.verify import verify_file  # not before the first request
+
         part = part_path(plan.final)
         try:
             verified = await asyncio.to_thread(verify_file, part, plan.ref)

@@ -66,14 +66,19 @@ class Span:
         rate = self.rate(now)
         return (self.end - self.pos) / (rate or 1e6)
 
-    def helper_share(self, now: float, split_min: int) -> int:
+    def helper_share(self, now: float, split_min: int, until: float | None = None) -> int:
         """How many bytes at the end of what is left a helper should take (0: none).
 
         A helper's first byte comes a request's round trip (``wait``) after it asks,
         while this response keeps receiving; so both finish together when the helper
-        takes ``(left - wait x rate) / 2``, a little less than half. It is worth a
-        request when that saves at least one round trip and is at least ``split_min``.
-        Before a rate is known, the size alone decides and the helper takes half.
+        takes ``(left - wait x rate) / 2``, a little less than half. When the host's
+        other connections will help too, they all finish together sooner, at
+        ``until`` (see :func:`finish_together`): the helper then takes only what it can
+        receive by then, and this response keeps what it can, so that the next
+        connection to come free takes a share of its own instead of halving this
+        helper's (each such halving costs a round trip). It is worth a request when
+        the share saves at least one round trip and is at least ``split_min``. Before
+        a rate is known, the size alone decides and the helper takes half.
         """
         left = self.end - self.pos
         if left < 2 * split_min:
@@ -83,7 +88,48 @@ class Span:
             return left // 2  # no rate yet
         wait = max(self.wait, 0.01)
         share = int((left - wait * rate) / 2)
+        if until is not None:
+            share = min(share, int(rate * (until - now - wait)), int(left - rate * (until - now)))
         return share if share >= split_min and share / rate >= wait else 0
+
+
+def finish_together(spans: list[tuple[int, float]], wait: float, rate: float,
+                    free: int = 1, placed: int = 0, split_min: int = 0) -> float:
+    """Seconds from now until a host's tails can all be received: the time T at
+    which its connections finish together, if each that ends its own work early
+    helps the others and ``free`` idle ones start helping now.
+
+    ``spans`` are the responses being received, as ``(bytes left, bytes/s)``;
+    ``placed`` bytes were just given to the ``free`` connections, whose first bytes
+    come ``wait`` (a round trip) after they ask, at ``rate``. By T, a connection
+    still on its own work has received ``rate_j x T``; one that came free at
+    ``f_j = left_j / rate_j`` and took a share, ``rate_j x (T - wait)``; one that
+    came free too late for a share worth a request (a round trip's worth of bytes,
+    and ``split_min``, as :meth:`Span.helper_share` asks), only its own ``left_j``.
+    What they can receive by T only grows with T; T is the first time it covers
+    every byte left, found by bisection.
+    """
+    work = placed + sum(left for left, _ in spans)
+    if work <= 0 or free * rate <= 0:
+        return 0.0
+
+    def received(t: float) -> float:
+        got = free * rate * (t - wait)
+        for left, r in spans:
+            f = left / r
+            if t <= f:
+                got += r * t
+            elif t < f + wait + max(wait, split_min / r):
+                got += left
+            else:
+                got += r * (t - wait)
+        return got
+
+    lo, hi = 0.0, work / (free * rate) + wait
+    for _ in range(40):  # to well under a millisecond for any real tail
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if received(mid) < work else (lo, mid)
+    return hi
 
 
 @dataclass(eq=False)
@@ -141,22 +187,12 @@ class Splitter:
         """
         if self.split_min <= 0:
             return
+        placed: dict[str, tuple[int, int]] = {}  # by host: helpers asked here, their bytes
         while self.jobs.spare() > 0:
-            now = asyncio.get_running_loop().time()
-            best: tuple[float, int, Span] | None = None
-            for gate in self.hosts.gates.values():
-                if gate.no_split or gate.given_up or gate.conns.spare() <= 0:
-                    continue
-                for r in self._streams.get(gate.host, ()):
-                    share = r.helper_share(now, self.split_min)
-                    if share <= 0:
-                        continue
-                    left = r.seconds_left(now)
-                    if best is None or left > best[0]:
-                        best = (left, share, r)
-            if best is None:
+            picked = self._pick(asyncio.get_running_loop().time(), placed)
+            if picked is None:
                 return
-            _, share, rng = best
+            share, rng = picked
             gate = rng.gate
             mid = rng.end - share
             tail = Span(rng.url, gate, rng.validator, rng.part, rng.total, rng.sink, mid,
@@ -167,8 +203,38 @@ class Splitter:
             rng.helpers.sort(key=lambda x: x.start)
             gate.conns.promised += 1
             self.jobs.promised += 1
+            helpers, given = placed.get(gate.host, (0, 0))
+            placed[gate.host] = (helpers + 1, given + share)
             helper.task = asyncio.create_task(self._help(helper))
             helper.task.add_done_callback(_retrieve)
+
+    def _pick(self, now: float, placed: dict[str, tuple[int, int]]) -> tuple[int, Span] | None:
+        """The longest tail worth a helper, and the helper's share of it."""
+        tails = []
+        for gate in self.hosts.gates.values():
+            if gate.no_split or gate.given_up or gate.conns.spare() <= 0:
+                continue
+            tails += [(r.seconds_left(now), r) for r in self._streams.get(gate.host, ())
+                      if r.helper_share(now, self.split_min) > 0]
+        for _, r in sorted(tails, key=lambda t: -t[0]):
+            rate = r.rate(now)
+            until = None if rate is None else now + self._together(r, now, rate, placed)
+            share = r.helper_share(now, self.split_min, until)
+            if share > 0:
+                return share, r
+        return None
+
+    def _together(self, rng: Span, now: float, rate: float,
+                  placed: dict[str, tuple[int, int]]) -> float:
+        """:func:`finish_together` for the connections that can help ``rng``'s host:
+        its own, or all of them when the cap on all binds before the host's own."""
+        pooled = rng.gate.conns.n >= self.jobs.n
+        pool = ([r for rs in self._streams.values() for r in rs] if pooled
+                else self._streams.get(rng.gate.host, []))
+        mine = list(placed.values()) if pooled else [placed.get(rng.gate.host, (0, 0))]
+        known = [(r.end - r.pos, x) for r in pool if (x := r.rate(now))]
+        return finish_together(known, max(rng.wait, 0.01), rate, 1 + sum(n for n, _ in mine),
+                               sum(b for _, b in mine), self.split_min)
 
     async def join(self, rng: Span, fh: BinaryIO, hasher: Any, got: int) -> int:
         """Wait for each helper of ``rng`` in order and append its segment to ``fh``.
