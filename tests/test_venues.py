@@ -423,6 +423,35 @@ def test_a_pmlr_volume_a_citation_prints_is_read_whatever_its_meeting(runner,
         host.stop()
 
 
+def test_the_progress_names_the_page_it_reads(tmp_path) -> None:
+    """A volume the citation prints is named as such (JMLR's '12:2121-2159, 2010' is
+    volume 12, of 2011: 'the JMLR 2010 index' would be wrong), here PMLR's 119."""
+    from types import SimpleNamespace
+
+    from sora_refs.bibliography.resolvers.venues import VenueFinder
+    from sora_refs.net.mirrors import parse_mirrors
+    from tests.httpserver import Host
+    from tests.venue_standins import pmlr_citeproc
+
+    paper = SimpleNamespace(title="Generative pretraining from pixels",
+                            authors=("Mark Chen",))
+    host = Host("proceedings.mlr.press")
+    pdf = "https://proceedings.mlr.press/v119/chen20s/chen20s.pdf"
+    host.add("/v119/assets/bib/citeproc.yaml", pmlr_citeproc([(paper, pdf)], 119),
+             content_type="text/yaml")
+    lines: list[str] = []
+    try:
+        finder = VenueFinder(parse_mirrors([f"https://proceedings.mlr.press={host.url}"]),
+                             cache=tmp_path, progress=lines.append)
+        found = finder.find([(1, paper.title, "Mark Chen", 2020, "ICML",
+                              "In ICML, volume 119 of Proceedings of Machine Learning "
+                              "Research, pages 1691-1703. PMLR, 2020.")])
+        assert found[1].pdf == pdf
+        assert lines[0] == "reading ICML volume 119 (the volume cited) at proceedings.mlr.press"
+    finally:
+        host.stop()
+
+
 def test_index_urls_follow_each_sites_rule() -> None:
     from sora_refs.bibliography.resolvers.venues import index_urls
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import importlib
 import posixpath
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -98,14 +99,20 @@ def index_urls(venue: str, year: int, cited: str = "") -> tuple[str, ...]:
     that volume is asked first, then the year's, for a journal's volume year can differ
     from the year a citation prints."""
     module = _module(venue)
-    printed = list(module.printed_urls(venue, year, cited)) if (
-        cited and hasattr(module, "printed_urls")) else []
+    printed = printed_urls(venue, year, cited)
     if hasattr(module, "index_urls"):
         by_year = list(module.index_urls(venue, year))
     else:
         url = module.index_url(venue, year)
         by_year = [url] if url else []
     return tuple(dict.fromkeys(printed + by_year))
+
+
+def printed_urls(venue: str, year: int, cited: str) -> list[str]:
+    """The index pages of the volume a citation prints, where its source reads one."""
+    module = _module(venue)
+    return list(module.printed_urls(venue, year, cited)) if (
+        cited and hasattr(module, "printed_urls")) else []
 
 
 class VenueFinder:
@@ -155,15 +162,20 @@ class VenueFinder:
         urls = index_urls(venue, year, cited)
         if urls not in self._indexes:
             module = _module(venue)
+            printed = printed_urls(venue, year, cited)
+            names = [f"{venue} volume {_volume(url)} (the volume cited)" if url in printed
+                     else f"the {venue} {year} index" for url in urls]
             try:
-                pages = [self._read(module, url, year, venue) for url in urls]
+                pages = [self._read(module, url, year, name)
+                         for url, name in zip(urls, names, strict=True)]
                 read = [p for p in pages if p is not None]
                 self._indexes[urls] = [x for p in read for x in p] if read else None
             except Unavailable as exc:
                 self._indexes[urls] = exc
         return self._indexes[urls]
 
-    def _read(self, module: Any, url: str, year: int, venue: str) -> list[Paper] | None:
+    def _read(self, module: Any, url: str, year: int, what: str) -> list[Paper] | None:
+        """One index page, from the cache or its host; ``what`` names it in progress."""
         slot = self.asker.slot(url, ".index")
         refresh = REFRESH.get(module.__name__.rsplit(".", 1)[-1])
         stale: list[Paper] | None = None
@@ -175,18 +187,18 @@ class VenueFinder:
         except (OSError, Unavailable):
             pass
         try:
-            return self._ask(module, url, year, venue, slot)
+            return self._ask(module, url, year, what, slot)
         except Unavailable:
             if stale is None:
                 raise
             self.asker.cached += 1  # a growing page due a refresh, its host unreachable:
             return stale            # the copy read last time still lists what it listed
 
-    def _ask(self, module: Any, url: str, year: int, venue: str,
+    def _ask(self, module: Any, url: str, year: int, what: str,
              slot: Path) -> list[Paper] | None:
         host = host_of(url)
         if host not in self.unavailable:
-            self.asker.progress(f"reading the {venue} {year} index at {host}")
+            self.asker.progress(f"reading {what} at {host}")
         body = self.asker.get(url, "yaml" if url.endswith(".yaml") else "html")
         if body is None:
             return None  # no such index (a year not published yet): a miss
@@ -202,6 +214,12 @@ class VenueFinder:
 
     def close(self) -> None:
         self.asker.close()
+
+
+def _volume(url: str) -> str:
+    """The volume number in an index page's URL (JMLR's '/papers/v12/', PMLR's '/v119/')."""
+    m = re.search(r"/v(?:olume)?(\d+)/", urlsplit(url).path)
+    return m[1] if m else "?"
 
 
 def _papers(module: Any, body: bytes, url: str, year: int) -> list[Paper]:
