@@ -16,9 +16,9 @@ ARXIV_DELAY = 3.0
 # files from CDNs; a few parallel connections each is ordinary browser behaviour.
 VENUE_CONNECTIONS = 4
 VENUE_DELAY = 0.0
-# The ACL Anthology and JMLR are each one volunteer-run server, not a CDN; the
+# The ACL Anthology, JMLR and IJCAI are each one society's server, not a CDN; the
 # scholarly-access notes of 2026 ask 1-2 connections of static academic hosts.
-SMALL_SITE_HOSTS = ("aclanthology.org", "jmlr.org")
+SMALL_SITE_HOSTS = ("aclanthology.org", "jmlr.org", "ijcai.org")
 SMALL_SITE_CONNECTIONS = 2
 
 # The arXiv API's terms: no more than one request every three seconds. The arxiv

@@ -970,3 +970,61 @@ def test_real_pdfs_jmlr_citations_find_their_volumes_copies(runner, tmp_path) ->
                        for r in made.references for u in r.urls)
     finally:
         host.stop()
+
+
+# ---------------------------------------------------------------- IJCAI
+
+def test_an_ijcai_proceedings_page_reads_each_paper_inside_its_wrapper() -> None:
+    """Every track's papers, their PDFs resolved against the page; a paper with no PDF
+    link is left out rather than given the next track's blurb link."""
+    from sora_refs.bibliography.resolvers import ijcai
+    from tests.venue_standins import ijcai_proceedings
+
+    a = _work("Multi-Agent Pathfinding with Continuous Time", "Anton Andreychuk",
+              "Konstantin Yakovlev", "Dor Atzmon", "Roni Stern")
+    b = _work("Fair Allocation of Indivisible Goods & Chores", "Haris Aziz")
+    url = ijcai.index_url("IJCAI", 2019)
+    assert url == "https://www.ijcai.org/proceedings/2019/"
+    page = ijcai_proceedings({"Main track": [(a, 6)], "Survey track": [(b, 8)]}, 2019)
+    withdrawn = page.replace(b'<a href="0006.pdf">PDF</a> | ', b"")
+    assert ijcai.parse(page, url, 2019) == [
+        Paper(a.title, a.authors, "https://www.ijcai.org/proceedings/2019/0006.pdf"),
+        Paper(b.title, b.authors, "https://www.ijcai.org/proceedings/2019/0008.pdf")]
+    assert [p.title for p in ijcai.parse(withdrawn, url, 2019)] == [b.title]
+    assert ijcai.index_url("IJCAI", 2016) is None  # laid out otherwise: not read
+
+
+def test_ijcai_citations_get_their_proceedings_copies(runner, tmp_path) -> None:
+    """One request for the year, shared by its citations; the same title in another
+    year's proceedings, or by another first author, is never taken."""
+    from tests.httpserver import Host
+    from tests.venue_standins import ijcai_proceedings
+
+    mapf = _work("Multi-agent pathfinding with continuous time", "Anton Andreychuk",
+                 "Konstantin Yakovlev")
+    fair = _work("Weighted maxmin fair share allocation of indivisible chores", "Haris Aziz",
+                 "Hau Chan", "Bo Li")
+    host = Host("www.ijcai.org")
+    try:
+        host.add("/proceedings/2019/", ijcai_proceedings(
+            {"Main track": [(mapf, 6), (fair, 7), (_work("A paper in the 2020 list",
+                                                         "Zed Decoy"), 9)]}, 2019),
+            content_type="text/html")
+        host.add("/proceedings/2020/", ijcai_proceedings(
+            {"Main track": [(_work("A paper in the 2020 list", "Ann Other"), 1)]}, 2020),
+            content_type="text/html")
+        result, made = _init_text(
+            runner, tmp_path, "References\n"
+            "[1] Anton Andreychuk, Konstantin Yakovlev, Dor Atzmon, and Roni Stern. "
+            "Multi-agent pathfinding with continuous time. In Proceedings of the 28th "
+            "International Joint Conference on Artificial Intelligence, pages 39-45, 2019.\n"
+            "[2] Haris Aziz, Hau Chan, and Bo Li. Weighted maxmin fair share allocation of "
+            "indivisible chores. In IJCAI, pages 46-52. AAAI Press, 2019.\n"
+            "[3] Ann Other. A paper in the 2020 list. In IJCAI, 2019.\n", host)
+        assert [r.venue for r in made.references] == ["IJCAI"] * 3, result.output
+        assert made.find("1").urls[0] == "https://www.ijcai.org/proceedings/2019/0006.pdf"
+        assert made.find("2").urls[0] == "https://www.ijcai.org/proceedings/2019/0007.pdf"
+        assert made.find("3").urls == ()  # 2019 lists it by another author; 2020 not asked
+        assert [e.path for e in host.log] == ["/proceedings/2019/"]
+    finally:
+        host.stop()

@@ -200,6 +200,29 @@ def jmlr_volume(entries: list[tuple[object, str, str]], volume: int) -> bytes:
             f"<h1>JMLR Volume {volume}</h1>\n{body}</div></body></html>").encode()
 
 
+def ijcai_proceedings(tracks: dict[str, list[tuple[object, int]]], year: int) -> bytes:
+    """IJCAI's proceedings page: per track, (paper, its number) per entry, each a
+    ``div.paper_wrapper`` with title, comma-separated authors and a details line whose
+    PDF link is relative to the page (``0042.pdf``), as public scrapers of the site
+    read it; a decoy link to another host's PDF in a track's blurb."""
+    out = [f"<html><head><title>IJCAI {year} Proceedings</title></head><body>"
+           '<div class="proceedings">']
+    for track, entries in tracks.items():
+        out.append(f'<div class="section"><div class="section_title"><h3>{html.escape(track)}'
+                   '</h3></div><div class="subsection"><p>Slides at <a href="https://slides.'
+                   'example.org/all.pdf">PDF</a></p>')
+        for ref, n in entries:
+            out.append(
+                f'<div id="paper{n}" class="paper_wrapper">\n'
+                f'<div class="title">{html.escape(ref.title)}</div>\n'  # type: ignore[attr-defined]
+                f'<div class="authors">{html.escape(", ".join(ref.authors))}</div>\n'  # type: ignore[attr-defined]
+                f'<div class="details">(<a href="{n:04d}.pdf">PDF</a> | '
+                f'<a href="/proceedings/{year}/{n}"> Details</a>)</div>\n</div>')
+        out.append("</div></div>")
+    out.append("</div></body></html>")
+    return "".join(out).encode()
+
+
 def _decoy(ref: Reference, **changes: object) -> Reference:
     import dataclasses
 

@@ -63,6 +63,11 @@ VENUES: tuple[Venue, ...] = (
           r"conference on robot learning|conf\.? robot learn|\bcorl\b"),
     Venue("MLSys", "Proceedings of Machine Learning and Systems", "conference",
           r"machine learning and systems|\bmlsys\b|\bsysml\b"),
+    # Before AAAI: an IJCAI citation may print 'AAAI Press', its publisher in some years.
+    Venue("IJCAI", "Proceedings of the International Joint Conference on Artificial "
+          "Intelligence", "conference",
+          r"international joint conference on artificial intelligence|"
+          r"int\.? joint conf\.? (on )?artif\.? intell|\bijcai\b"),
     Venue("AAAI", "Proceedings of the AAAI Conference on Artificial Intelligence",
           "conference", r"\baaai\b"),
     Venue("NAACL", "Proceedings of the Conference of the North American Chapter of the "

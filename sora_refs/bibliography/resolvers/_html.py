@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 
 @dataclass
@@ -49,3 +50,11 @@ def text_until(toks: list[Token], i: int, tag: str) -> tuple[str, int]:
             parts.append(toks[i].text)
         i += 1
     return " ".join(" ".join(parts).split()), i
+
+
+def pdf_link(toks: list[Token], i: int, url: str) -> str:
+    """The URL of the anchor starting at ``i`` if its text is 'pdf' (any case),
+    resolved against the page's ``url``; "" otherwise."""
+    text, _ = text_until(toks, i + 1, "a")
+    href = toks[i].attrs.get("href", "")
+    return urljoin(url, href) if text.strip().lower() == "pdf" and href else ""

@@ -17,9 +17,8 @@ asked first, then the cited year's; a paper of a volume neither names is never t
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
-from sora_refs.bibliography.resolvers._html import Token, text_until, tokens
+from sora_refs.bibliography.resolvers._html import Token, pdf_link, text_until, tokens
 from sora_refs.bibliography.resolvers.venues import Paper
 
 URL = "https://jmlr.org/papers/v{volume}/"
@@ -72,9 +71,6 @@ def _entry(toks: list[Token], i: int, url: str) -> tuple[list[str], str]:
             text, i = text_until(toks, i + 1, t.tag)
             authors = [a for a in _AND.split(text.strip(" ;")) if a]
         elif t.kind == "start" and t.tag == "a" and not pdf:
-            text, _ = text_until(toks, i + 1, "a")
-            href = t.attrs.get("href", "")
-            if text.strip().lower() == "pdf" and href:
-                pdf = urljoin(url, href)
+            pdf = pdf_link(toks, i, url)
         i += 1
     return authors, pdf

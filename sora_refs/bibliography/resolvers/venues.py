@@ -1,6 +1,6 @@
 """Venue copies: the published PDF from the venue's own open index, for any citation
 whose venue has one (CVF, NeurIPS, ICLR 2024+, MLSys, PMLR, ECVA, the ACL Anthology,
-JMLR).
+JMLR, IJCAI).
 
 Sources are data. :data:`SOURCES` says which module reads a venue's index; each such
 module has ``index_url(venue, year)`` (one URL holds every paper of a venue-year, or
@@ -71,7 +71,8 @@ class Copy:
 SOURCES = {"CVPR": "cvf", "ICCV": "cvf", "WACV": "cvf", "NeurIPS": "neurips", "ICLR": "neurips",
            "ICML": "pmlr", "AISTATS": "pmlr", "UAI": "pmlr", "COLT": "pmlr", "ECCV": "ecva",
            "ACL": "acl", "NAACL": "acl", "EMNLP": "acl", "EACL": "acl", "COLING": "acl",
-           "JMLR": "jmlr", "CoRL": "pmlr", "MLSys": "neurips", "PMLR": "pmlr"}
+           "JMLR": "jmlr", "CoRL": "pmlr", "MLSys": "neurips", "PMLR": "pmlr",
+           "IJCAI": "ijcai"}
 
 # Growing pages (ECVA's gains each ECCV, an ACL event page its workshops, a JMLR volume
 # its papers through its year and after); the others are kept for good.
