@@ -11,6 +11,7 @@ from pathlib import Path
 import bibtexparser
 import pytest
 import rispy
+import yaml
 from pybtex.database import parse_string as pybtex_parse
 
 from sora_refs.cli import app
@@ -23,6 +24,17 @@ def _export(runner, *args: str) -> str:
     result = runner.invoke(app, ["export", *args])
     assert result.exit_code == 0, result.output
     return result.stdout
+
+
+def _one_category_list(path: Path, *refs: dict[str, object]) -> Path:
+    """A list of one category holding ``refs`` (numbered in order, no URLs unless
+    given), written to ``path``."""
+    items = [{"n": n, "urls": [], "category": "c", "note": "x.", **ref}
+             for n, ref in enumerate(refs, 1)]
+    path.write_text(yaml.safe_dump({"categories": [{"slug": "c", "en": "C"}],
+                                    "references": items}, sort_keys=False,
+                                   allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def _export_list(runner, path: Path, fmt: str) -> str:
@@ -77,30 +89,14 @@ def test_journals_are_articles_and_every_known_venue_has_its_full_name(runner,
                                                                       tmp_path) -> None:
     """A journal (JMLR) is an article in its journal, in every format; a conference the
     venue table knows (AISTATS) is a paper in its proceedings, not a report."""
-    path = tmp_path / "list.yaml"
-    path.write_text("""categories:
-  - slug: c
-    en: C
-references:
-  - n: 1
-    key: raffel2020t5
-    title: Exploring the limits of transfer learning
-    authors: [Colin Raffel]
-    year: 2020
-    venue: JMLR
-    urls: [https://x.example.org/1.pdf]
-    category: c
-    note: x.
-  - n: 2
-    key: glorot2010
-    title: Understanding the difficulty of training deep feedforward neural networks
-    authors: [Xavier Glorot]
-    year: 2010
-    venue: AISTATS
-    urls: [https://x.example.org/2.pdf]
-    category: c
-    note: x.
-""", encoding="utf-8")
+    path = _one_category_list(
+        tmp_path / "list.yaml",
+        {"key": "raffel2020t5", "title": "Exploring the limits of transfer learning",
+         "authors": ["Colin Raffel"], "year": 2020, "venue": "JMLR",
+         "urls": ["https://x.example.org/1.pdf"]},
+        {"key": "glorot2010", "title": "Understanding the difficulty of training deep "
+         "feedforward neural networks", "authors": ["Xavier Glorot"], "year": 2010,
+         "venue": "AISTATS", "urls": ["https://x.example.org/2.pdf"]})
     bib = bibtexparser.parse_string(_export_list(runner, path, "bibtex")).entries_dict
     assert bib["raffel2020t5"].entry_type == "article"
     assert bib["raffel2020t5"]["journal"] == "Journal of Machine Learning Research"
@@ -123,40 +119,16 @@ def test_a_journal_the_venue_table_does_not_know_is_still_an_article(runner,
                                                                       tmp_path) -> None:
     """An unknown venue is a journal when its citation prints a volume after it, or its
     name says so; a lab's report stays a report."""
-    path = tmp_path / "list.yaml"
-    path.write_text("""categories:
-  - slug: c
-    en: C
-references:
-  - n: 1
-    key: duane1987hybrid
-    title: Hybrid monte carlo
-    authors: [Simon Duane]
-    year: 1987
-    venue: Physics letters B
-    urls: []
-    category: c
-    note: x.
-    cited: "Simon Duane. Hybrid monte carlo. Physics letters B, 195(2):216–222, 1987."
-  - n: 2
-    key: gershman2012
-    title: A tutorial on Bayesian nonparametric models
-    authors: [S. J. Gershman]
-    year: 2012
-    venue: Journal of Mathematical Psychology
-    urls: []
-    category: c
-    note: x.
-  - n: 3
-    key: betker2023
-    title: Improving image generation with better captions
-    authors: [James Betker]
-    year: 2023
-    venue: OpenAI
-    urls: []
-    category: c
-    note: x.
-""", encoding="utf-8")
+    path = _one_category_list(
+        tmp_path / "list.yaml",
+        {"key": "duane1987hybrid", "title": "Hybrid monte carlo", "authors": ["Simon Duane"],
+         "year": 1987, "venue": "Physics letters B",
+         "cited": "Simon Duane. Hybrid monte carlo. Physics letters B, 195(2):216–222, 1987."},
+        {"key": "gershman2012", "title": "A tutorial on Bayesian nonparametric models",
+         "authors": ["S. J. Gershman"], "year": 2012,
+         "venue": "Journal of Mathematical Psychology"},
+        {"key": "betker2023", "title": "Improving image generation with better captions",
+         "authors": ["James Betker"], "year": 2023, "venue": "OpenAI"})
     bib = bibtexparser.parse_string(_export_list(runner, path, "bibtex")).entries_dict
     assert bib["duane1987hybrid"].entry_type == "article"
     assert bib["duane1987hybrid"]["journal"] == "Physics letters B"
